@@ -1,0 +1,72 @@
+"""Value types shared by many events."""
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Locale = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z]{2}(-[A-Z]{2})?$"),
+    Field(description="BCP 47 language tag such as `es` or `it`.", examples=["es"]),
+]
+LocalizedText = Annotated[
+    dict[Locale, Annotated[str, StringConstraints(min_length=1, max_length=2000)]],
+    Field(
+        description="One text per locale; the org's default locale is the fallback.",
+        examples=[{"es": "Documentación inicial", "it": "Documentazione iniziale"}],
+    ),
+]
+
+
+class PanelKey(StrEnum):
+    """The views a substate can show in the portal."""
+
+    INITIAL_DOCUMENTATION = "initial-documentation"
+    OFFER_DOCUMENTATION = "offer-documentation"
+    FINANCING_DOCUMENTATION = "financing-documentation"
+    CONTRACTS_DOCUMENTATION = "contracts-documentation"
+    INSTALLATION_DOCUMENTATION = "installation-documentation"
+    DRAWING = "drawing"
+    OFFER = "offer"
+    INSTALLER_VISIT = "installer-visit"
+    CONTRACT_SIGNING = "contract-signing"
+    FINALIZATION_SUCCESS = "finalization-success"
+    FINALIZATION_FAILED = "finalization-failed"
+
+
+DOCUMENTATION_PANELS = frozenset(p for p in PanelKey if p.value.endswith("-documentation"))
+
+
+class ExternalAction(StrEnum):
+    """Customer actions that can move an opportunity to a configured substate."""
+
+    ACCEPT_BUDGET = "accept-budget"
+    SHOW_FLOW_REACTIVATION = "show-flow-reactivation"
+    INITIAL_DOCUMENTATION_COMPLETED = "initial-documentation-completed"
+    OFFER_DOCUMENTATION_COMPLETED = "offer-documentation-completed"
+    FINANCING_DOCUMENTATION_COMPLETED = "financing-documentation-completed"
+    CONTRACTS_DOCUMENTATION_COMPLETED = "contracts-documentation-completed"
+    INSTALLATION_DOCUMENTATION_COMPLETED = "installation-documentation-completed"
+    DRAWING_COMPLETED = "drawing-completed"
+    CONTRACT_SIGNED = "contract-signed"
+    CONDITIONS_ACCEPTED = "conditions-accepted"
+
+
+class Frozen(BaseModel):
+    """Base of every wire model: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Cause(Frozen):
+    """Why a transition happened."""
+
+    kind: Literal["operator", "external-action", "automatic"]
+    action: ExternalAction | None = Field(
+        default=None, description="The external action applied, when kind is external-action."
+    )
+    customer_event_id: str | None = Field(
+        default=None, description="Id of the customer event that triggered the external action."
+    )
+    reason: str | None = Field(default=None, description="Free text given by an operator.")

@@ -1,0 +1,23 @@
+"""`/healthz` and `/readyz`, the same on every service."""
+
+from fastapi import APIRouter, Request, Response, status
+
+
+def router() -> APIRouter:
+    """Liveness answers while the process runs; readiness only while Postgres and Kafka answer."""
+    health = APIRouter(tags=["health"])
+
+    @health.get("/healthz", operation_id="healthz")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @health.get("/readyz", operation_id="readyz")
+    async def readyz(request: Request, response: Response) -> dict:
+        try:
+            await request.app.state.runtime.ready()
+        except Exception as error:  # any failure means not ready
+            response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+            return {"status": "unavailable", "error": repr(error)}
+        return {"status": "ok"}
+
+    return health

@@ -1,0 +1,80 @@
+"""What each service runs beside its HTTP API: pool, migrations, relay and consumers."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+from portalflow_contracts.topics import PARTITIONS
+
+from portalflow_eventing import kafka
+from portalflow_eventing.consumer import Handler, IdempotentConsumer
+from portalflow_eventing.migrations import migrate
+from portalflow_eventing.relay import Relay
+from portalflow_eventing.settings import EventingSettings
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A consumer group, the topics it reads and a handler per event type."""
+
+    group: str
+    topics: Sequence[str]
+    handlers: dict[str, Handler]
+
+
+@dataclass
+class Runtime:
+    pool: asyncpg.Pool
+    producer: AIOKafkaProducer
+    broker: KafkaBroker
+    relay: Relay
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    async def ready(self) -> None:
+        """Raise unless Postgres and the broker both answer now."""
+        async with asyncio.timeout(2):
+            await self.pool.fetchval("SELECT 1")
+            await self.producer.client.fetch_all_metadata()
+
+
+@asynccontextmanager
+async def running(
+    settings: EventingSettings, *, name: str, migrations: Path,
+    subscriptions: Callable[[asyncpg.Pool], Sequence[Subscription]] = lambda pool: (),
+) -> AsyncIterator[Runtime]:
+    """Migrate, then run the relay and the consumers until the block exits."""
+    pool = await asyncpg.create_pool(settings.database_url, min_size=2,
+                                     max_size=settings.database_pool_size)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn, migrations)
+        await kafka.ensure_topics(settings.kafka_bootstrap_servers, PARTITIONS)
+        producer = kafka.producer(settings.kafka_bootstrap_servers,
+                                  idempotence=settings.kafka_idempotent_producer)
+        await producer.start()
+        broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None)
+        for sub in subscriptions(pool):
+            IdempotentConsumer(pool, sub.group, sub.handlers, producer,
+                               max_attempts=settings.consumer_max_attempts,
+                               ).subscribe(broker, *sub.topics)
+        relay = Relay(pool, producer, name, batch_size=settings.relay_batch_size)
+        runtime = Runtime(pool, producer, broker, relay)
+        runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{name}-relay"))
+        await broker.start()
+        try:
+            yield runtime
+        finally:
+            await broker.stop()
+            for task in runtime.tasks:
+                task.cancel()
+            for task in runtime.tasks:
+                with suppress(asyncio.CancelledError):
+                    await task
+            await producer.stop()
+    finally:
+        await pool.close()

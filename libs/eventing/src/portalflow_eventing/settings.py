@@ -1,0 +1,19 @@
+"""Settings every service shares: where Postgres and Kafka are."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class EventingSettings(BaseSettings):
+    """Read from the environment; the defaults suit the embedded development stack."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: str = Field("development", description="`development` or `production`.")
+    database_url: str = Field(description="asyncpg DSN of this service's own database.")
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092")
+    kafka_idempotent_producer: bool = Field(
+        False, description="Turn on with Apache Kafka; the embedded broker does not support it.")
+    database_pool_size: int = 10
+    relay_batch_size: int = 500
+    consumer_max_attempts: int = Field(5, description="Tries before a message is dead-lettered.")

@@ -1,0 +1,64 @@
+"""The config-service ASGI app: admin API, relay and customer-event consumer in one process."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from portalflow_contracts.topics import CUSTOMER_EVENTS
+from portalflow_eventing import health
+from portalflow_eventing.runtime import Subscription, running
+from portalflow_eventing.store import ConcurrencyError
+
+from portalflow_config.config import MIGRATIONS, Settings
+from portalflow_config.domain.errors import ConflictError, InvalidError, NotFoundError
+from portalflow_config.entrypoints import consumers, opportunities, opportunity_types
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; nothing connects until it starts."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        subscriptions = lambda pool: [  # noqa: E731
+            Subscription("config-service", [CUSTOMER_EVENTS], consumers.HANDLERS)]
+        async with running(settings, name="config-service", migrations=MIGRATIONS,
+                           subscriptions=subscriptions) as runtime:
+            app.state.runtime = runtime
+            yield
+
+    app = FastAPI(title="Portalflow config-service", version="1", lifespan=lifespan,
+                  description="Admin API: flows, their portal config, opportunities.")
+    app.state.settings = settings
+    for module in (opportunity_types, opportunities):
+        app.include_router(module.router)
+    app.include_router(health.router())
+    _map_errors(app)
+    return app
+
+
+def _map_errors(app: FastAPI) -> None:
+    def reply(code: int, detail) -> JSONResponse:
+        return JSONResponse({"detail": detail}, status_code=code)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(_: Request, error: NotFoundError) -> JSONResponse:
+        return reply(status.HTTP_404_NOT_FOUND, str(error))
+
+    @app.exception_handler(InvalidError)
+    async def invalid(_: Request, error: InvalidError) -> JSONResponse:
+        loc = ["body", *error.field.replace("[", ".").replace("]", "").split(".")]
+        loc = [int(p) if p.isdigit() else p for p in loc]
+        return reply(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                     [{"loc": loc, "msg": error.message, "type": "value_error"}])
+
+    @app.exception_handler(ConflictError)
+    async def conflict(_: Request, error: ConflictError) -> JSONResponse:
+        return reply(status.HTTP_409_CONFLICT, str(error))
+
+    @app.exception_handler(ConcurrencyError)
+    async def lost_race(request: Request, error: ConcurrencyError) -> JSONResponse:
+        if "if-match" in request.headers:
+            return reply(status.HTTP_412_PRECONDITION_FAILED,
+                         f"{error}: reload it and apply your change again")
+        return reply(status.HTTP_409_CONFLICT, f"{error}: concurrent changes, try again")

@@ -1,0 +1,25 @@
+"""Domain errors; entrypoints map each kind to one HTTP status."""
+
+
+class DomainError(Exception):
+    """Base of every rule violation."""
+
+
+class NotFoundError(DomainError):
+    """The thing does not exist, or belongs to another org."""
+
+
+class InvalidError(DomainError):
+    """A value breaks a configuration rule; `field` names where."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+class ConflictError(DomainError):
+    """The command does not fit the current state of the aggregate."""
+
+
+class CustomerActionRejectedError(DomainError):
+    """A customer event that cannot be applied; recorded, never retried."""

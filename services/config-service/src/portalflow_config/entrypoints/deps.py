@@ -1,0 +1,62 @@
+"""FastAPI dependencies: the pool, and the caller with the permission a route needs."""
+
+from typing import Annotated
+from uuid import uuid4
+
+import asyncpg
+from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from portalflow_config.application.unit_of_work import Caller
+from portalflow_config.entrypoints import auth
+
+_bearer = HTTPBearer(auto_error=False, description="Admin JWT with `org` and `permissions`.")
+
+
+def _pool(request: Request) -> asyncpg.Pool:
+    return request.app.state.runtime.pool
+
+
+def requires(permission: str):
+    """A dependency that admits only tokens carrying `permission`."""
+
+    def caller(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        correlation_id: Annotated[str | None, Header(alias="X-Correlation-Id")] = None,
+    ) -> Caller:
+        if credentials is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required",
+                                headers={"WWW-Authenticate": "Bearer"})
+        settings = request.app.state.settings
+        try:
+            claims = auth.verify(credentials.credentials, settings.jwt_secret,
+                                 settings.jwt_audience)
+        except auth.InvalidTokenError as error:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {error}",
+                                headers={"WWW-Authenticate": "Bearer"}) from error
+        if permission not in claims.get("permissions", []):
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"this action needs the permission {permission!r}")
+        return Caller(org_id=claims["org"], actor=f"user:{claims['sub']}",
+                      correlation_id=correlation_id or str(uuid4()))
+
+    return caller
+
+
+def _if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+    if if_match is None:
+        return None
+    try:
+        return int(if_match.strip('W/"'))
+    except ValueError:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST,
+                            'If-Match must be an ETag this API returned, like "3"') from None
+
+
+Pool = Annotated[asyncpg.Pool, Depends(_pool)]
+FlowEditor = Annotated[Caller, Depends(requires(auth.MODIFY_FLOWS))]
+FlowReader = Annotated[Caller, Depends(requires(auth.READ_FLOWS))]
+OpportunityWriter = Annotated[Caller, Depends(requires(auth.WRITE_OPPORTUNITIES))]
+OpportunityReader = Annotated[Caller, Depends(requires(auth.READ_OPPORTUNITIES))]
+IfMatch = Annotated[int | None, Depends(_if_match)]

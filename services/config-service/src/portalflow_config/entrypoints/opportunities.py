@@ -1,0 +1,88 @@
+"""Admin API: open opportunities, move them, issue offers, grant portal access."""
+
+from uuid import uuid4
+
+from fastapi import APIRouter, Response, status
+from portalflow_contracts.events.opportunity import OfferIssued, OpportunityOpened
+
+from portalflow_config.application import flows, opportunities
+from portalflow_config.application.unit_of_work import Caller
+from portalflow_config.entrypoints.deps import IfMatch, OpportunityReader, OpportunityWriter, Pool
+from portalflow_config.entrypoints.schemas import (
+    OfferCreate,
+    OfferPublic,
+    OpportunityCreate,
+    OpportunityPublic,
+    PortalAccessPublic,
+    SubstateMove,
+)
+
+router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"])
+
+
+async def _respond(pool, caller: Caller, opportunity_id: str,
+                   response: Response) -> OpportunityPublic:
+    async with pool.acquire() as conn:
+        current, version = await opportunities.load_opportunity(conn, caller.org_id,
+                                                                opportunity_id)
+    response.headers["ETag"] = f'"{version}"'
+    return OpportunityPublic(
+        opportunity_id=current.opportunity_id, opportunity_type_id=current.opportunity_type_id,
+        substate_id=current.substate_id, title=current.title, locale=current.locale,
+        offers=current.offers, portal_access=current.portal_access, version=version)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, operation_id="open_opportunity")
+async def open_opportunity(body: OpportunityCreate, caller: OpportunityWriter, pool: Pool,
+                           response: Response) -> OpportunityPublic:
+    """Open an opportunity, by default in the first substate of its flow."""
+    substate_id = body.substate_id
+    if substate_id is None:
+        async with pool.acquire() as conn:
+            flow, _ = await flows.load_flow(conn, caller.org_id, body.opportunity_type_id)
+        substate_id = flow.substate_ids[0]
+    command = OpportunityOpened(
+        opportunity_id=str(uuid4()), opportunity_type_id=body.opportunity_type_id,
+        substate_id=substate_id, title=body.title, locale=body.locale)
+    await opportunities.open_opportunity(pool, caller, command)
+    return await _respond(pool, caller, command.opportunity_id, response)
+
+
+@router.get("/{opportunity_id}", operation_id="get_opportunity")
+async def get_opportunity(opportunity_id: str, caller: OpportunityReader, pool: Pool,
+                          response: Response) -> OpportunityPublic:
+    """An opportunity: where it is in its flow and its offers; the ETag is its version."""
+    return await _respond(pool, caller, opportunity_id, response)
+
+
+@router.post("/{opportunity_id}/substate", operation_id="move_opportunity")
+async def move_opportunity(opportunity_id: str, body: SubstateMove, caller: OpportunityWriter,
+                           pool: Pool, if_match: IfMatch,
+                           response: Response) -> OpportunityPublic:
+    """Move the opportunity to another substate, with the operator's reason."""
+    await opportunities.move(pool, caller, opportunity_id, body.substate_id, body.reason,
+                             if_match)
+    return await _respond(pool, caller, opportunity_id, response)
+
+
+@router.post("/{opportunity_id}/offers", status_code=status.HTTP_201_CREATED,
+             operation_id="issue_offer")
+async def issue_offer(opportunity_id: str, body: OfferCreate, caller: OpportunityWriter,
+                      pool: Pool, if_match: IfMatch, response: Response) -> OfferPublic:
+    """Issue an offer the customer can accept in the portal's offer panel."""
+    command = OfferIssued(opportunity_id=opportunity_id, offer_id=str(uuid4()),
+                          **body.model_dump())
+    version = await opportunities.issue_offer(pool, caller, command, if_match)
+    response.headers["ETag"] = f'"{version}"'
+    return OfferPublic(offer_id=command.offer_id, version=version)
+
+
+@router.post("/{opportunity_id}/portal-access", status_code=status.HTTP_201_CREATED,
+             operation_id="grant_portal_access")
+async def grant_portal_access(opportunity_id: str, caller: OpportunityWriter, pool: Pool,
+                              response: Response) -> PortalAccessPublic:
+    """Grant the customer portal access; the token is in this answer and nowhere else."""
+    token, version = await opportunities.grant_portal_access(pool, caller, opportunity_id)
+    response.headers["ETag"] = f'"{version}"'
+    response.headers["Cache-Control"] = "no-store"
+    return PortalAccessPublic(token=token, version=version)
