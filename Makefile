@@ -1,0 +1,42 @@
+# Portalflow: `make run` starts everything with a demo, `make test` runs every test.
+# Needs only python3, make and git: the tools and the locked environment install themselves.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+MEMBERS := $(wildcard contracts/pyproject.toml libs/*/pyproject.toml services/*/pyproject.toml)
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+
+.PHONY: install run test lint schemas check-schemas clean
+
+install: $(VENV)/.synced
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(MEMBERS)
+	$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	touch $@
+
+run: install
+	$(VENV)/bin/portalflow-dev run
+
+test: install
+	$(VENV)/bin/python -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+schemas: install
+	$(VENV)/bin/python -m portalflow_contracts.schema
+
+check-schemas: install
+	$(VENV)/bin/python -m portalflow_contracts.schema --check
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .run
