@@ -1,0 +1,83 @@
+"""The relay publishes every committed event once, in commit order, with concurrent writers."""
+
+import asyncio
+import random
+from uuid import uuid4
+
+import pytest
+from portalflow_contracts.topics import OPPORTUNITIES
+from portalflow_devstack.testing import read_back, until
+from portalflow_eventing import store
+from portalflow_eventing.relay import Relay
+from portalflow_eventing.store import ConcurrencyError
+
+
+async def drain(relay: Relay) -> None:
+    while await relay.publish_pending():
+        pass
+
+
+async def test_an_append_committing_after_a_later_position_is_not_skipped(
+        pool, producer, stack, offer_issued):
+    first, second = f"opp-{uuid4()}", f"opp-{uuid4()}"
+    relay = Relay(pool, producer, name=f"relay-{uuid4()}")
+    async with pool.acquire() as slow:
+        transaction = slow.transaction()
+        await transaction.start()
+        await store.append(slow, first, [offer_issued(first)], expected_version=0)
+
+        async def append_second() -> None:
+            async with pool.acquire() as conn, conn.transaction():
+                await store.append(conn, second, [offer_issued(second)], expected_version=0)
+
+        racing = asyncio.create_task(append_second())
+
+        async def blocked_or_done() -> bool:
+            waiting = await pool.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            return racing.done() or waiting > 0
+
+        await until(blocked_or_done)
+        await drain(relay)  # publishes whatever is visible now
+        await transaction.commit()
+    await racing
+    await drain(relay)
+
+    published = await read_back(stack.kafka_bootstrap, OPPORTUNITIES, {first, second}, 2,
+                                timeout=10)
+    assert sorted(e.subject for e in published) == sorted([first, second])
+
+
+async def test_concurrent_writers_lose_nothing_and_keep_each_stream_in_order(
+        pool, producer, stack, offer_issued):
+    streams = [f"opp-{uuid4()}" for _ in range(8)]
+    per_stream = 15
+    relay = Relay(pool, producer, name=f"relay-{uuid4()}", batch_size=7, idle_poll_seconds=0.05)
+    relaying = asyncio.create_task(relay.run())
+
+    async def write(stream_id: str) -> None:
+        for n in range(1, per_stream + 1):
+            async with pool.acquire() as conn, conn.transaction():
+                await store.append(conn, stream_id, [offer_issued(stream_id, n)], n - 1)
+                await asyncio.sleep(random.uniform(0, 0.003))  # hold the transaction open
+
+    try:
+        await asyncio.gather(*(write(s) for s in streams))
+        published = await read_back(stack.kafka_bootstrap, OPPORTUNITIES, set(streams),
+                                    len(streams) * per_stream)
+    finally:
+        relaying.cancel()
+    assert len(published) == len(streams) * per_stream
+    for stream_id in streams:
+        offers = [e.data["offer_id"] for e in published if e.subject == stream_id]
+        assert offers == [f"offer-{n}" for n in range(1, per_stream + 1)]
+
+
+async def test_a_writer_that_lost_the_race_gets_a_conflict(pool, offer_issued):
+    stream_id = f"opp-{uuid4()}"
+    async with pool.acquire() as conn, conn.transaction():
+        await store.append(conn, stream_id, [offer_issued(stream_id)], expected_version=0)
+    with pytest.raises(ConcurrencyError):
+        async with pool.acquire() as conn, conn.transaction():
+            await store.append(conn, stream_id, [offer_issued(stream_id, 2)], expected_version=0)
+    async with pool.acquire() as conn:
+        assert await store.stream_version(conn, stream_id) == 1
