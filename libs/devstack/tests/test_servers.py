@@ -16,6 +16,7 @@ import asyncpg
 import psutil
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from portalflow_devstack.broker import EmbeddedBroker
 from portalflow_devstack.postgres import EmbeddedPostgres, dsn_for_database
 from portalflow_devstack.stack import detect_kind, start_stack

@@ -2,6 +2,7 @@ from uuid import uuid4
 
 import asyncpg
 import pytest
+
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events.opportunity import OfferIssued
 from portalflow_eventing import kafka

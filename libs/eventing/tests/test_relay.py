@@ -5,6 +5,7 @@ import random
 from uuid import uuid4
 
 import pytest
+
 from portalflow_contracts.topics import OPPORTUNITIES
 from portalflow_devstack.testing import read_back, until
 from portalflow_eventing import store

@@ -11,6 +11,7 @@ from uuid import uuid4
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+
 from portalflow_contracts.envelope import Envelope, from_kafka
 
 from .processes import free_port

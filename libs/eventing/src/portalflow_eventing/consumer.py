@@ -9,9 +9,10 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
+
 from portalflow_contracts.envelope import Envelope, MalformedEnvelopeError, from_kafka
 from portalflow_contracts.topics import dead_letter_topic
-from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 

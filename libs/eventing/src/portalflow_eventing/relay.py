@@ -7,8 +7,8 @@ from contextlib import suppress
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
-from portalflow_contracts.envelope import to_kafka
 
+from portalflow_contracts.envelope import to_kafka
 from portalflow_eventing import store
 
 log = structlog.get_logger(__name__)

@@ -9,8 +9,8 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
-from portalflow_contracts.topics import PARTITIONS
 
+from portalflow_contracts.topics import PARTITIONS
 from portalflow_eventing import kafka
 from portalflow_eventing.consumer import Handler, IdempotentConsumer
 from portalflow_eventing.migrations import migrate

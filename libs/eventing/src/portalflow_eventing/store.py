@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
+
 from portalflow_contracts.envelope import Envelope
 
 NOTIFY_CHANNEL = "events_appended"

@@ -4,14 +4,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from portalflow_contracts.topics import CUSTOMER_EVENTS
-from portalflow_eventing import health
-from portalflow_eventing.runtime import Subscription, running
-from portalflow_eventing.store import ConcurrencyError
 
 from portalflow_config.config import MIGRATIONS, Settings
 from portalflow_config.domain.errors import ConflictError, InvalidError, NotFoundError
 from portalflow_config.entrypoints import consumers, opportunities, opportunity_types
+from portalflow_contracts.topics import CUSTOMER_EVENTS
+from portalflow_eventing import health
+from portalflow_eventing.runtime import Subscription, running
+from portalflow_eventing.store import ConcurrencyError
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from portalflow_eventing.settings import EventingSettings
 from pydantic import Field, model_validator
+
+from portalflow_eventing.settings import EventingSettings
 
 DEV_JWT_SECRET = "portalflow-development-secret-not-for-production"
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"

@@ -4,10 +4,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
+
 from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
 from portalflow_eventing import health
 from portalflow_eventing.runtime import Subscription, running
-
 from portalflow_portal.adapters import projection
 from portalflow_portal.config import MIGRATIONS, Settings
 from portalflow_portal.domain.errors import ActionNotAllowedError, NotFoundError

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from portalflow_eventing.settings import EventingSettings
 from pydantic import Field
+
+from portalflow_eventing.settings import EventingSettings
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 

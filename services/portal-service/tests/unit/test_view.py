@@ -71,7 +71,8 @@ def test_texts_follow_the_preferred_locale_then_any_available():
 def test_the_offer_panel_carries_the_offers():
     offers = {"a": {"title": "6 kW", "amount": "9000.00", "currency": "EUR", "status": "open"}}
     shown = view.build(flow(), opportunity("offer", ["offer"], offers), ["es"])
-    assert shown["current"]["panel"] == {"key": "offer", "offers": [{"offer_id": "a", **offers["a"]}]}
+    expected = {"key": "offer", "offers": [{"offer_id": "a", **offers["a"]}]}
+    assert shown["current"]["panel"] == expected
 
 
 def test_an_internal_substate_shows_no_current_step():

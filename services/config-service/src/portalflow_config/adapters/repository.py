@@ -4,10 +4,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import asyncpg
-from portalflow_contracts.catalog import parse
-from portalflow_eventing import store
 
 from portalflow_config.domain.errors import NotFoundError
+from portalflow_contracts.catalog import parse
+from portalflow_eventing import store
 
 T = TypeVar("T")
 

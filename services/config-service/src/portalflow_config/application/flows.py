@@ -1,17 +1,17 @@
 """Commands on opportunity types: create, portal info and config, external actions."""
 
 import asyncpg
+
+from portalflow_config.adapters.repository import load
+from portalflow_config.application.unit_of_work import Caller, append, check_version, transact
+from portalflow_config.domain import flow
+from portalflow_config.domain.flow import OpportunityType
 from portalflow_contracts.events.flow import (
     ExternalActionMapped,
     OpportunityTypeCreated,
     StatePortalInfoSaved,
     SubstatePortalConfigSaved,
 )
-
-from portalflow_config.adapters.repository import load
-from portalflow_config.application.unit_of_work import Caller, append, check_version, transact
-from portalflow_config.domain import flow
-from portalflow_config.domain.flow import OpportunityType
 
 
 async def load_flow(conn: asyncpg.Connection, org_id: str,

@@ -4,6 +4,13 @@ import hashlib
 import secrets
 
 import asyncpg
+
+from portalflow_config.adapters.repository import load
+from portalflow_config.application.flows import load_flow
+from portalflow_config.application.unit_of_work import Caller, append, check_version, transact
+from portalflow_config.domain import opportunity as rules
+from portalflow_config.domain.errors import CustomerActionRejectedError
+from portalflow_config.domain.opportunity import Opportunity
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events.customer import CustomerAcceptedOffer
 from portalflow_contracts.events.opportunity import (
@@ -13,13 +20,6 @@ from portalflow_contracts.events.opportunity import (
     PortalAccessGranted,
 )
 from portalflow_contracts.values import Cause
-
-from portalflow_config.adapters.repository import load
-from portalflow_config.application.flows import load_flow
-from portalflow_config.application.unit_of_work import Caller, append, check_version, transact
-from portalflow_config.domain import opportunity as rules
-from portalflow_config.domain.errors import CustomerActionRejectedError
-from portalflow_config.domain.opportunity import Opportunity
 
 
 async def load_opportunity(conn: asyncpg.Connection, org_id: str,

@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
+
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events.base import Event
 from portalflow_eventing import store

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field, replace
 
+from portalflow_config.domain.errors import InvalidError, NotFoundError
 from portalflow_contracts.events.flow import (
     ExternalActionMapped,
     FlowEvent,
@@ -10,8 +11,6 @@ from portalflow_contracts.events.flow import (
     SubstatePortalConfigSaved,
 )
 from portalflow_contracts.values import ExternalAction, PanelKey
-
-from portalflow_config.domain.errors import InvalidError, NotFoundError
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,12 @@
 
 from dataclasses import dataclass, field, replace
 
+from portalflow_config.domain.errors import (
+    ConflictError,
+    CustomerActionRejectedError,
+    NotFoundError,
+)
+from portalflow_config.domain.flow import OpportunityType
 from portalflow_contracts.events.customer import CustomerAcceptedOffer
 from portalflow_contracts.events.opportunity import (
     CustomerActionRejected,
@@ -14,13 +20,6 @@ from portalflow_contracts.events.opportunity import (
     SubstateChanged,
 )
 from portalflow_contracts.values import Cause, ExternalAction, PanelKey
-
-from portalflow_config.domain.errors import (
-    ConflictError,
-    CustomerActionRejectedError,
-    NotFoundError,
-)
-from portalflow_config.domain.flow import OpportunityType
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
 

@@ -5,10 +5,10 @@ import asyncio
 
 import asyncpg
 import uvicorn
-from portalflow_eventing.migrations import migrate
 
 from portalflow_config.config import MIGRATIONS, Settings
 from portalflow_config.entrypoints import auth
+from portalflow_eventing.migrations import migrate
 
 
 def _serve(args: argparse.Namespace) -> None:

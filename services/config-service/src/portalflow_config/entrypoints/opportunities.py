@@ -3,7 +3,6 @@
 from uuid import uuid4
 
 from fastapi import APIRouter, Response, status
-from portalflow_contracts.events.opportunity import OfferIssued, OpportunityOpened
 
 from portalflow_config.application import flows, opportunities
 from portalflow_config.application.unit_of_work import Caller
@@ -16,6 +15,7 @@ from portalflow_config.entrypoints.schemas import (
     PortalAccessPublic,
     SubstateMove,
 )
+from portalflow_contracts.events.opportunity import OfferIssued, OpportunityOpened
 
 router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"])
 

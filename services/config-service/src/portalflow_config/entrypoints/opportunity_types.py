@@ -3,15 +3,6 @@
 from uuid import uuid4
 
 from fastapi import APIRouter, Response, status
-from portalflow_contracts.events.flow import (
-    ExternalActionMapped,
-    OpportunityTypeCreated,
-    StateDefinition,
-    StatePortalInfoSaved,
-    SubstateDefinition,
-    SubstatePortalConfigSaved,
-)
-from portalflow_contracts.values import ExternalAction
 
 from portalflow_config.application import flows
 from portalflow_config.domain.flow import OpportunityType
@@ -25,6 +16,15 @@ from portalflow_config.entrypoints.schemas import (
     SubstatePortalConfig,
     SubstatePublic,
 )
+from portalflow_contracts.events.flow import (
+    ExternalActionMapped,
+    OpportunityTypeCreated,
+    StateDefinition,
+    StatePortalInfoSaved,
+    SubstateDefinition,
+    SubstatePortalConfigSaved,
+)
+from portalflow_contracts.values import ExternalAction
 
 router = APIRouter(prefix="/v1/opportunity-types", tags=["opportunity types"])
 

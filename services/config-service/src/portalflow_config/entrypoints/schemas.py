@@ -3,9 +3,10 @@
 from decimal import Decimal
 from typing import Annotated
 
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
 from portalflow_contracts.events.flow import FieldBinding
 from portalflow_contracts.values import ExternalAction, Locale, LocalizedText, PanelKey
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 

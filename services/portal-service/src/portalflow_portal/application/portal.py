@@ -5,11 +5,11 @@ import json
 from collections.abc import Sequence
 
 import asyncpg
+
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events.customer import CustomerAcceptedOffer
 from portalflow_contracts.values import PanelKey
 from portalflow_eventing import store
-
 from portalflow_portal.domain import definition, view
 from portalflow_portal.domain.errors import ActionNotAllowedError, NotFoundError
 

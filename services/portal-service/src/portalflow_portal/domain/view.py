@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 
 from portalflow_contracts.values import PanelKey
-
 from portalflow_portal.domain.definition import substate
 
 DONE, CURRENT, UPCOMING, SKIPPED = "done", "current", "upcoming", "skipped"

@@ -2,8 +2,9 @@
 
 from typing import Literal
 
-from portalflow_contracts.values import PanelKey
 from pydantic import BaseModel, Field
+
+from portalflow_contracts.values import PanelKey
 
 StepStatus = Literal["done", "current", "upcoming", "skipped"]
 
