@@ -21,7 +21,7 @@ class StateDefinition(Frozen):
 class FieldBinding(Frozen):
     """A dynamic field shown on a substate's panel."""
 
-    field_id: str
+    field: str = Field(description="Id of the dynamic field.")
     required: bool = False
     read_only: bool = False
 

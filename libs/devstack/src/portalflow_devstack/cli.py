@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -46,6 +47,8 @@ def _run(args: argparse.Namespace) -> None:
     workdir = Path.cwd() / ".run"
     settings = os.environ.get("DATABASE_URL") and os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     ports = {CONFIG_SERVICE: args.config_port, PORTAL_SERVICE: args.portal_port}
+    if not settings:  # the embedded broker forgets everything: so does the embedded database
+        shutil.rmtree(workdir / "pgdata", ignore_errors=True)
     with start_stack(workdir, kind="settings" if settings else "embedded") as stack, \
             contextlib.ExitStack() as running:  # unwinds first: services stop before the stack
         services = {}

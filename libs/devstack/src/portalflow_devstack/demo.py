@@ -126,6 +126,8 @@ class DemoSeedError(RuntimeError):
 
 @dataclass(frozen=True)
 class Demo:
+    """What `seed_demo` created: the flow, the opportunity, its customer token and offers."""
+
     opportunity_type_id: str
     opportunity_id: str
     customer_token: str

@@ -54,8 +54,11 @@ class Services:
 
     def customer(self, token: str) -> httpx.Client:
         """A portal API client holding a customer's access token."""
-        return httpx.Client(base_url=self.portal.url, timeout=10,
-                            headers={"Authorization": f"Bearer {token}"})
+        return self.portal_client(headers={"Authorization": f"Bearer {token}"})
+
+    def portal_client(self, **options) -> httpx.Client:
+        """A portal API client without credentials."""
+        return httpx.Client(base_url=self.portal.url, timeout=10, **options)
 
 
 @pytest.fixture(scope="session")

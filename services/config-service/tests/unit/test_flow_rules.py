@@ -34,7 +34,7 @@ def config(**changes) -> SubstatePortalConfigSaved:
 
 
 def test_a_valid_portal_config_is_saved_whole():
-    command = config(fields=(FieldBinding(field_id="dni", required=True),),
+    command = config(fields=(FieldBinding(field="dni", required=True),),
                      conditions=("privacy",))
     then = flow.save_substate_portal_config(given(CREATED), command, {"dni"}, {"privacy"})
     assert then == [command]
@@ -42,7 +42,7 @@ def test_a_valid_portal_config_is_saved_whole():
 
 
 def test_a_field_both_required_and_read_only_is_refused_naming_the_binding():
-    command = config(fields=(FieldBinding(field_id="dni", required=True, read_only=True),))
+    command = config(fields=(FieldBinding(field="dni", required=True, read_only=True),))
     with pytest.raises(InvalidError) as error:
         flow.save_substate_portal_config(given(CREATED), command, {"dni"}, set())
     assert error.value.field == "fields[0]"
@@ -51,8 +51,8 @@ def test_a_field_both_required_and_read_only_is_refused_naming_the_binding():
 def test_bindings_and_conditions_must_reference_existing_items():
     with pytest.raises(InvalidError) as error:
         flow.save_substate_portal_config(
-            given(CREATED), config(fields=(FieldBinding(field_id="ghost"),)), set(), set())
-    assert error.value.field == "fields[0].field_id"
+            given(CREATED), config(fields=(FieldBinding(field="ghost"),)), set(), set())
+    assert error.value.field == "fields[0].field"
     with pytest.raises(InvalidError) as error:
         flow.save_substate_portal_config(
             given(CREATED), config(conditions=("ghost",)), set(), set())

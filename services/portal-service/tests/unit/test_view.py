@@ -68,10 +68,12 @@ def test_texts_follow_the_preferred_locale_then_any_available():
     assert shown["states"][1]["description"] == "Su oferta"  # no Italian text: fallback
 
 
-def test_the_offer_panel_carries_the_offers():
-    offers = {"a": {"title": "6 kW", "amount": "9000.00", "currency": "EUR", "status": "open"}}
+def test_the_offer_panel_carries_the_offers_in_the_order_issued():
+    offers = {"b": {"title": "8 kW", "status": "open", "issued_at": "2026-11-02T10:00:00+00:00"},
+              "a": {"title": "6 kW", "status": "open", "issued_at": "2026-11-01T10:00:00+00:00"}}
     shown = view.build(flow(), opportunity("offer", ["offer"], offers), ["es"])
-    expected = {"key": "offer", "offers": [{"offer_id": "a", **offers["a"]}]}
+    expected = {"key": "offer", "offers": [{"offer_id": "a", **offers["a"]},
+                                           {"offer_id": "b", **offers["b"]}]}
     assert shown["current"]["panel"] == expected
 
 

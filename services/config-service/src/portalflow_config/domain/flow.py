@@ -72,9 +72,9 @@ def save_substate_portal_config(
     for i, binding in enumerate(command.fields):
         if binding.required and binding.read_only:
             raise InvalidError(f"fields[{i}]", "a field cannot be both required and read-only")
-        if binding.field_id not in known_fields:
-            raise InvalidError(f"fields[{i}].field_id",
-                               f"no active dynamic field {binding.field_id!r} in this org")
+        if binding.field not in known_fields:
+            raise InvalidError(f"fields[{i}].field",
+                               f"no active dynamic field {binding.field!r} in this org")
     for i, condition_id in enumerate(command.conditions):
         if condition_id not in known_conditions:
             raise InvalidError(f"conditions[{i}]",

@@ -53,7 +53,7 @@ async def on_offer_issued(conn: asyncpg.Connection, envelope: Envelope) -> None:
     event = opportunity.OfferIssued.model_validate(envelope.data)
     await _set_offer(conn, event.opportunity_id, event.offer_id, {
         "title": event.title, "amount": str(event.amount), "currency": event.currency,
-        "status": "open"})
+        "status": "open", "issued_at": envelope.time.isoformat()})
 
 
 async def on_offer_accepted(conn: asyncpg.Connection, envelope: Envelope) -> None:

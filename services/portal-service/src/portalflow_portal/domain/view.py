@@ -66,6 +66,7 @@ def _current(definition: dict, opportunity: dict, locales: Sequence[str]) -> dic
 
 def _payload(panel: str, opportunity: dict) -> dict:
     if panel == PanelKey.OFFER:
-        return {"offers": [{"offer_id": offer_id, **offer}
-                           for offer_id, offer in opportunity["offers"].items()]}
+        offers = [{"offer_id": offer_id, **offer}
+                  for offer_id, offer in opportunity["offers"].items()]
+        return {"offers": sorted(offers, key=lambda offer: offer["issued_at"])}
     return {}

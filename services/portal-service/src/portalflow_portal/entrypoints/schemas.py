@@ -1,5 +1,6 @@
 """Response bodies of the customer API."""
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -29,6 +30,7 @@ class Offer(BaseModel):
     amount: str
     currency: str
     status: Literal["open", "accepted", "rejected"]
+    issued_at: datetime
 
 
 class Panel(BaseModel):
