@@ -1,19 +1,13 @@
-"""`portalflow-portal`: serve the customer API."""
+"""`portalflow-portal`: serve the customer API, apply migrations."""
 
-import argparse
-
-import uvicorn
+from portalflow_eventing.cli import service_parser
+from portalflow_portal.config import MIGRATIONS, Settings
 
 
 def main() -> None:
     """Parse the command line and run one command."""
-    parser = argparse.ArgumentParser(prog="portalflow-portal", description=__doc__)
-    commands = parser.add_subparsers(required=True)
-    serve = commands.add_parser("serve", help="run the customer API, projection and relay")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8002)
-    serve.set_defaults(run=lambda args: uvicorn.run(
-        "portalflow_portal.bootstrap:create_app", factory=True, host=args.host,
-        port=args.port, log_level="warning"))
+    parser, _ = service_parser("portalflow-portal", __doc__,
+                               "portalflow_portal.bootstrap:create_app", 8002, Settings,
+                               MIGRATIONS)
     args = parser.parse_args()
     args.run(args)
