@@ -5,10 +5,10 @@ import json
 import pytest
 
 from portalflow_contracts import schema
-from portalflow_contracts.catalog import EVENT_TYPES, UnknownEventTypeError, parse
 from portalflow_contracts.envelope import Envelope, MalformedEnvelopeError, from_kafka, to_kafka
 from portalflow_contracts.events.customer import CustomerAcceptedOffer
 from portalflow_contracts.events.flow import SubstatePortalConfigSaved
+from portalflow_contracts.registry import EVENT_TYPES, UnknownEventTypeError, parse
 from portalflow_contracts.topics import CUSTOMER_EVENTS, FLOW_DEFINITIONS
 
 

@@ -40,7 +40,7 @@ class Envelope:
 
     @property
     def topic(self) -> str:
-        from portalflow_contracts.catalog import EVENT_TYPES
+        from portalflow_contracts.registry import EVENT_TYPES
 
         return EVENT_TYPES[self.type].topic
 

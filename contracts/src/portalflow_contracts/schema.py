@@ -4,7 +4,7 @@ import json
 import sys
 from pathlib import Path
 
-from portalflow_contracts.catalog import EVENT_TYPES
+from portalflow_contracts.registry import EVENT_TYPES
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 

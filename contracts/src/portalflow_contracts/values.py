@@ -70,3 +70,25 @@ class Cause(Frozen):
         default=None, description="Id of the customer event that triggered the external action."
     )
     reason: str | None = Field(default=None, description="Free text given by an operator.")
+
+
+class FieldType(StrEnum):
+    """Types of dynamic fields; values are validated by type wherever they are set."""
+
+    TEXT = "text"
+    LONG_TEXT = "long-text"
+    NUMBER = "number"
+    DATE = "date"
+    BOOLEAN = "boolean"
+    SELECT = "select"
+    FILE = "file"
+
+
+class DocumentRef(Frozen):
+    """A file in the blob store; events carry this, never the bytes."""
+
+    document_id: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    file_name: str = Field(min_length=1, max_length=255)
+    content_type: str
+    size: int = Field(ge=0, description="Bytes.")

@@ -120,3 +120,24 @@ async def read_back(bootstrap: str, topic: str, subjects: set[str], count: int,
     finally:
         await consumer.stop()
     return found
+
+
+def assert_matches_schema(envelope: Envelope) -> None:
+    """Fail unless the payload validates against its checked-in JSON Schema."""
+    import json
+
+    import jsonschema
+
+    from portalflow_contracts.schema import SCHEMA_DIR
+
+    schema = json.loads((SCHEMA_DIR / f"{envelope.type}.json").read_text())
+    jsonschema.validate(envelope.data, schema)
+
+
+async def published(services: Services, topic: str, subject: str, count: int,
+                    ) -> list[Envelope]:
+    """The first `count` events about `subject` on `topic`, each checked against its schema."""
+    found = await read_back(services.stack.kafka_bootstrap, topic, {subject}, count, timeout=15)
+    for envelope in found:
+        assert_matches_schema(envelope)
+    return found

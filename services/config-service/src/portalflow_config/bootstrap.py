@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from portalflow_config.config import MIGRATIONS, Settings
 from portalflow_config.domain.errors import ConflictError, InvalidError, NotFoundError
-from portalflow_config.entrypoints import consumers, opportunities, opportunity_types
+from portalflow_config.entrypoints import catalog, consumers, opportunities, opportunity_types
 from portalflow_contracts.topics import CUSTOMER_EVENTS
 from portalflow_eventing import health
 from portalflow_eventing.runtime import Subscription, running
@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Portalflow config-service", version="1", lifespan=lifespan,
                   description="Admin API: flows, their portal config, opportunities.")
     app.state.settings = settings
-    for module in (opportunity_types, opportunities):
+    for module in (opportunity_types, opportunities, catalog):
         app.include_router(module.router)
     app.include_router(health.router())
     _map_errors(app)

@@ -6,7 +6,7 @@ from typing import TypeVar
 import asyncpg
 
 from portalflow_config.domain.errors import NotFoundError
-from portalflow_contracts.catalog import parse
+from portalflow_contracts.registry import parse
 from portalflow_eventing import store
 
 T = TypeVar("T")

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from portalflow_config.application import flows, opportunities
 from portalflow_config.application.unit_of_work import Caller
 from portalflow_config.entrypoints.deps import IfMatch, OpportunityReader, OpportunityWriter, Pool
-from portalflow_config.entrypoints.schemas import (
+from portalflow_config.entrypoints.opportunity_schemas import (
     OfferCreate,
     OfferPublic,
     OpportunityCreate,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response, status
 from portalflow_config.application import flows
 from portalflow_config.domain.flow import OpportunityType
 from portalflow_config.entrypoints.deps import FlowEditor, FlowReader, IfMatch, Pool
-from portalflow_config.entrypoints.schemas import (
+from portalflow_config.entrypoints.flow_schemas import (
     ExternalActionTarget,
     OpportunityTypeCreate,
     OpportunityTypePublic,

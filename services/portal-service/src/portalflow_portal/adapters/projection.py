@@ -4,9 +4,9 @@ import json
 
 import asyncpg
 
-from portalflow_contracts.catalog import parse
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events import flow, opportunity
+from portalflow_contracts.registry import parse
 from portalflow_eventing.consumer import Handler
 from portalflow_portal.domain import definition
 
