@@ -53,7 +53,8 @@ def _run(args: argparse.Namespace) -> None:
             contextlib.ExitStack() as running:  # unwinds first: services stop before the stack
         services = {}
         for name, port in ports.items():
-            env = service_env(stack.database_url_for(DATABASES[name]), stack.kafka_bootstrap)
+            env = service_env(stack.database_url_for(DATABASES[name]), stack.kafka_bootstrap,
+                              BLOB_STORE_PATH=str(workdir / "blobs"))
             services[name] = ServiceProcess(name, port, env, workdir)
             running.callback(_stop, services[name])
             log.info("starting %s on port %s (log: %s)", name, port, services[name].log_path)

@@ -66,10 +66,11 @@ def services(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """config-service and portal-service as real processes on fresh databases."""
     logs = tmp_path_factory.mktemp("service-logs")
     suffix = uuid4().hex[:8]
+    blobs = tmp_path_factory.mktemp("blobs")
     running = Services(stack, *(
         ServiceProcess(name, free_port(), service_env(
             stack.database_url_for(f"{name.replace('-', '_')}_{suffix}"),
-            stack.kafka_bootstrap), logs)
+            stack.kafka_bootstrap, BLOB_STORE_PATH=str(blobs)), logs)
         for name in (CONFIG_SERVICE, PORTAL_SERVICE)))
     running.config.start()
     running.portal.start()

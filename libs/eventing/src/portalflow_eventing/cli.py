@@ -2,7 +2,7 @@
 
 import argparse
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import asyncpg
@@ -13,7 +13,7 @@ from portalflow_eventing.settings import EventingSettings
 
 
 def service_parser(prog: str, description: str, app_factory: str, port: int,
-                   settings: Callable[[], EventingSettings], migrations: Path,
+                   settings: Callable[[], EventingSettings], migrations: Sequence[Path],
                    ) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     """A parser with `serve` and `migrate`; add the service's own commands to the second value."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
@@ -28,10 +28,10 @@ def service_parser(prog: str, description: str, app_factory: str, port: int,
     return parser, commands
 
 
-async def _migrate(database_url: str, migrations: Path) -> None:
+async def _migrate(database_url: str, migrations: Sequence[Path]) -> None:
     conn = await asyncpg.connect(database_url)
     try:
-        applied = await migrate(conn, migrations)
+        applied = await migrate(conn, *migrations)
     finally:
         await conn.close()
     print("\n".join(applied) or "up to date")

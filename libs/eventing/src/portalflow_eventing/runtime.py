@@ -44,7 +44,7 @@ class Runtime:
 
 @asynccontextmanager
 async def running(
-    settings: EventingSettings, *, name: str, migrations: Path,
+    settings: EventingSettings, *, name: str, migrations: Sequence[Path],
     subscriptions: Callable[[asyncpg.Pool], Sequence[Subscription]] = lambda pool: (),
 ) -> AsyncIterator[Runtime]:
     """Migrate, then run the relay and the consumers until the block exits."""
@@ -52,7 +52,7 @@ async def running(
                                      max_size=settings.database_pool_size)
     try:
         async with pool.acquire() as conn:
-            await migrate(conn, migrations)
+            await migrate(conn, *migrations)
         await kafka.ensure_topics(settings.kafka_bootstrap_servers, PARTITIONS)
         producer = kafka.producer(settings.kafka_bootstrap_servers,
                                   idempotence=settings.kafka_idempotent_producer)
