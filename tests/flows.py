@@ -22,6 +22,7 @@ def ok(response: httpx.Response, status: int = 200) -> dict:
 
 def configure_flow(admin: httpx.Client) -> Flow:
     """Create the flow, name every step, map accept-budget to "Oferta aceptada"."""
+    ok(admin.put("/v1/portal-settings", json={"locales": ["es", "it"], "default_locale": "es"}))
     created = ok(admin.post("/v1/opportunity-types", json={"name": "Autoconsumo", "states": [
         {"name": state, "substates": [{"name": name} for name, _ in subs]}
         for state, subs in STATES]}), 201)

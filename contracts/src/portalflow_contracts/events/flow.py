@@ -1,10 +1,21 @@
 """Flow-definition events: the configuration of opportunity types, keyed by org."""
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
 
 from portalflow_contracts.events.base import Event
 from portalflow_contracts.topics import FLOW_DEFINITIONS
 from portalflow_contracts.values import ExternalAction, Frozen, LocalizedText, PanelKey
+
+ICON_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+COLOUR_PATTERN = r"^#[0-9a-f]{6}$"
+
+Icon = Annotated[str, StringConstraints(pattern=ICON_PATTERN, max_length=40), Field(
+    description="Key of an icon of the portal's icon set.", examples=["sun", "file-text"])]
+Colour = Annotated[str, StringConstraints(pattern=COLOUR_PATTERN), Field(
+    description="`#rrggbb`, lower case.", examples=["#f5a623"])]
+Position = Annotated[int, Field(ge=0, description="Index in the parent's list, 0 first.")]
 
 
 class SubstateDefinition(Frozen):
@@ -16,6 +27,8 @@ class StateDefinition(Frozen):
     state_id: str
     name: str = Field(description="Internal name, seen by the back office only.")
     substates: tuple[SubstateDefinition, ...]
+    icon: Icon | None = None
+    colour: Colour | None = None
 
 
 class FieldBinding(Frozen):
@@ -35,6 +48,84 @@ class OpportunityTypeCreated(FlowEvent):
     type = "portalflow.flow.opportunity-type-created.v1"
     name: str
     states: tuple[StateDefinition, ...] = Field(description="States in flow order.")
+
+
+class OpportunityTypeRenamed(FlowEvent):
+    type = "portalflow.flow.opportunity-type-renamed.v1"
+    name: str
+
+
+class OpportunityTypeArchived(FlowEvent):
+    """No further changes and no new opportunities; existing ones keep their history."""
+
+    type = "portalflow.flow.opportunity-type-archived.v1"
+
+
+class StateAdded(FlowEvent):
+    """A new state, without substates yet, inserted at `position`."""
+
+    type = "portalflow.flow.state-added.v1"
+    state_id: str
+    name: str
+    position: Position
+    icon: Icon | None = None
+    colour: Colour | None = None
+
+
+class StateRenamed(FlowEvent):
+    type = "portalflow.flow.state-renamed.v1"
+    state_id: str
+    name: str
+
+
+class StateAppearanceChanged(FlowEvent):
+    """A state's icon and colour, both replaced; None clears one."""
+
+    type = "portalflow.flow.state-appearance-changed.v1"
+    state_id: str
+    icon: Icon | None = None
+    colour: Colour | None = None
+
+
+class StatesReordered(FlowEvent):
+    type = "portalflow.flow.states-reordered.v1"
+    state_ids: tuple[str, ...] = Field(description="Every state of the flow, in the new order.")
+
+
+class StateRemoved(FlowEvent):
+    """The state goes with its substates and their portal config."""
+
+    type = "portalflow.flow.state-removed.v1"
+    state_id: str
+
+
+class SubstateAdded(FlowEvent):
+    type = "portalflow.flow.substate-added.v1"
+    state_id: str
+    substate_id: str
+    name: str
+    position: Position
+
+
+class SubstateRenamed(FlowEvent):
+    type = "portalflow.flow.substate-renamed.v1"
+    substate_id: str
+    name: str
+
+
+class SubstatesReordered(FlowEvent):
+    type = "portalflow.flow.substates-reordered.v1"
+    state_id: str
+    substate_ids: tuple[str, ...] = Field(
+        description="Every substate of the state, in the new order.")
+
+
+class SubstateRemoved(FlowEvent):
+    """The substate goes with its portal config."""
+
+    type = "portalflow.flow.substate-removed.v1"
+    state_id: str
+    substate_id: str
 
 
 class StatePortalInfoSaved(FlowEvent):
@@ -65,12 +156,25 @@ class ExternalActionMapped(FlowEvent):
 
 
 __all__ = [
+    "COLOUR_PATTERN",
+    "ICON_PATTERN",
     "ExternalActionMapped",
     "FieldBinding",
     "FlowEvent",
+    "OpportunityTypeArchived",
     "OpportunityTypeCreated",
+    "OpportunityTypeRenamed",
+    "StateAdded",
+    "StateAppearanceChanged",
     "StateDefinition",
     "StatePortalInfoSaved",
+    "StateRemoved",
+    "StateRenamed",
+    "StatesReordered",
+    "SubstateAdded",
     "SubstateDefinition",
     "SubstatePortalConfigSaved",
+    "SubstateRemoved",
+    "SubstateRenamed",
+    "SubstatesReordered",
 ]

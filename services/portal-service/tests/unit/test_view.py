@@ -1,5 +1,8 @@
 """The customer's view, built from the projected flow definition and opportunity."""
 
+import copy
+
+from portalflow_contracts.events import flow as events
 from portalflow_contracts.events.flow import (
     OpportunityTypeCreated,
     StateDefinition,
@@ -7,11 +10,13 @@ from portalflow_contracts.events.flow import (
     SubstateDefinition,
     SubstatePortalConfigSaved,
 )
+from portalflow_contracts.registry import EVENT_TYPES
+from portalflow_portal.adapters.projection import HANDLERS
 from portalflow_portal.domain import definition, view
 
 EVENTS = [
     OpportunityTypeCreated(opportunity_type_id="solar", name="Solar", states=(
-        StateDefinition(state_id="start", name="Start", substates=(
+        StateDefinition(state_id="start", name="Start", icon="file-text", substates=(
             SubstateDefinition(substate_id="docs", name="Documents"),
             SubstateDefinition(substate_id="review", name="Internal review"),
             SubstateDefinition(substate_id="drawing", name="Roof"))),
@@ -28,13 +33,14 @@ EVENTS = [
                                 public_name={"es": es, "it": it}, panel=panel)
       for sid, es, it, panel in [("docs", "Documentos", "Documenti", "initial-documentation"),
                                  ("drawing", "Tejado", "Tetto", "drawing"),
-                                 ("offer", "Oferta", "Offerta", "offer")]],
+                                 ("offer", "Oferta", "Offerta", "offer"),
+                                 ("billing", "Facturación", "Fatturazione", None)]],
 ]
 
 
-def flow() -> dict:
+def flow(*changes) -> dict:
     state = None
-    for event in EVENTS:
+    for event in (*EVENTS, *changes):
         state = definition.apply(state, event)
     return state
 
@@ -81,3 +87,74 @@ def test_an_internal_substate_shows_no_current_step():
     shown = view.build(flow(), opportunity("review", ["docs", "review"]), ["es"])
     assert shown["current"] is None
     assert [s["status"] for s in shown["states"][0]["substates"]] == ["done", "upcoming"]
+
+
+def glance(shown: dict) -> tuple:
+    return tuple(step and step["public_name"] for step in shown["steps"].values())
+
+
+def test_the_steps_at_a_glance_are_the_visible_ones_around_the_current_substate():
+    assert glance(view.build(flow(), opportunity("drawing", ["docs", "drawing"]), ["es"])) == (
+        "Documentos", "Tejado", "Oferta")  # the internal review substate is passed over
+    assert glance(view.build(flow(), opportunity("docs", ["docs"]), ["es"])) == (
+        None, "Documentos", "Tejado")
+    # billing has a public name, but its state has none: the customer never sees it
+    assert glance(view.build(flow(), opportunity("offer", ["offer"]), ["it"])) == (
+        "Tetto", "Offerta", None)
+
+
+def test_in_an_internal_substate_the_glance_shows_the_visible_steps_either_side():
+    shown = view.build(flow(), opportunity("review", ["docs", "review"]), ["es"])
+    assert shown["steps"] == {
+        "previous": {"substate_id": "docs", "public_name": "Documentos"}, "current": None,
+        "next": {"substate_id": "drawing", "public_name": "Tejado"}}
+
+
+def test_states_show_in_the_order_configured_with_their_icon_and_colour():
+    reordered = flow(events.StatesReordered(opportunity_type_id="solar",
+                                            state_ids=("sale", "backoffice", "start")),
+                     events.StateAppearanceChanged(opportunity_type_id="solar", state_id="sale",
+                                                   icon="sun", colour="#f5a623"))
+    shown = view.build(reordered, opportunity("offer", ["docs", "offer"]), ["es"])
+    assert [(s["public_name"], s["icon"], s["colour"], s["status"]) for s in shown["states"]] == [
+        ("Venta", "sun", "#f5a623", "current"), ("Inicio", "file-text", None, "upcoming")]
+    assert glance(shown) == (None, "Oferta", "Documentos")
+
+
+def test_added_renamed_reordered_and_removed_substates_are_projected():
+    changed = flow(
+        events.SubstateAdded(opportunity_type_id="solar", state_id="sale", substate_id="signed",
+                             name="Signed", position=0),
+        events.SubstateRenamed(opportunity_type_id="solar", substate_id="signed", name="Firma"),
+        events.SubstatesReordered(opportunity_type_id="solar", state_id="sale",
+                                  substate_ids=("offer", "signed")),
+        events.SubstateRemoved(opportunity_type_id="solar", state_id="start",
+                               substate_id="drawing"),
+        events.StateAdded(opportunity_type_id="solar", state_id="end", name="End", position=1,
+                          colour="#00ff00"),
+        events.StateRenamed(opportunity_type_id="solar", state_id="end", name="Closing"),
+        events.StateRemoved(opportunity_type_id="solar", state_id="backoffice"),
+        events.OpportunityTypeRenamed(opportunity_type_id="solar", name="Solar 2026"),
+        events.OpportunityTypeArchived(opportunity_type_id="solar"))
+    assert [(s["state_id"], s["name"], [sub["name"] for sub in s["substates"]])
+            for s in changed["states"]] == [
+        ("start", "Start", ["Documents", "Internal review"]),
+        ("end", "Closing", []), ("sale", "Sale", ["Offer", "Firma"])]
+    assert definition.substate(changed, "drawing") is None  # gone with its portal config
+    assert (changed["name"], changed["archived"]) == ("Solar 2026", True)
+
+
+def test_projecting_an_event_leaves_the_previous_definition_unchanged():
+    before = flow()
+    kept = copy.deepcopy(before)
+    definition.apply(before, events.SubstateRemoved(opportunity_type_id="solar",
+                                                    state_id="start", substate_id="docs"))
+    definition.apply(before, events.StatesReordered(opportunity_type_id="solar",
+                                                    state_ids=("sale", "start", "backoffice")))
+    assert before == kept
+
+
+def test_every_flow_event_type_is_projected():
+    flow_types = {t for t, model in EVENT_TYPES.items() if issubclass(model, events.FlowEvent)}
+    assert flow_types <= set(HANDLERS)
+    assert {model.type for model in definition.APPLY} == flow_types

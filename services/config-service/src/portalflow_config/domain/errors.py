@@ -23,3 +23,11 @@ class ConflictError(DomainError):
 
 class CustomerActionRejectedError(DomainError):
     """A customer event that cannot be applied; recorded, never retried."""
+
+
+class SubstateInUseError(ConflictError):
+    """A substate to remove is still pointed at; `references` lists what points at it."""
+
+    def __init__(self, message: str, references: dict[str, list[str]]) -> None:
+        super().__init__(message)
+        self.references = references

@@ -1,14 +1,29 @@
 """Opportunity types (flows): states and substates, their portal config, external actions."""
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from portalflow_config.domain.errors import InvalidError, NotFoundError
+from portalflow_config.domain.catalog import OrgCatalog, PortalSettings, check_text
+from portalflow_config.domain.errors import ConflictError, InvalidError, NotFoundError
 from portalflow_contracts.events.flow import (
     ExternalActionMapped,
     FlowEvent,
+    OpportunityTypeArchived,
     OpportunityTypeCreated,
+    OpportunityTypeRenamed,
+    StateAdded,
+    StateAppearanceChanged,
+    StateDefinition,
     StatePortalInfoSaved,
+    StateRemoved,
+    StateRenamed,
+    StatesReordered,
+    SubstateAdded,
+    SubstateDefinition,
     SubstatePortalConfigSaved,
+    SubstateRemoved,
+    SubstateRenamed,
+    SubstatesReordered,
 )
 from portalflow_contracts.values import ExternalAction, PanelKey
 
@@ -17,7 +32,8 @@ from portalflow_contracts.values import ExternalAction, PanelKey
 class OpportunityType:
     opportunity_type_id: str
     name: str
-    states: tuple
+    states: tuple[StateDefinition, ...]
+    archived: bool = False
     state_portal: dict[str, StatePortalInfoSaved] = field(default_factory=dict)
     substate_portal: dict[str, SubstatePortalConfigSaved] = field(default_factory=dict)
     external_actions: dict[ExternalAction, str] = field(default_factory=dict)
@@ -27,11 +43,32 @@ class OpportunityType:
         """Every substate id in flow order."""
         return [s.substate_id for st in self.states for s in st.substates]
 
+    def state(self, state_id: str) -> StateDefinition:
+        """The state with this id, or NotFoundError."""
+        found = next((s for s in self.states if s.state_id == state_id), None)
+        if found is None:
+            raise NotFoundError(f"state {state_id} not found in this flow")
+        return found
+
+    def state_of(self, substate_id: str) -> StateDefinition:
+        """The state holding this substate, or NotFoundError."""
+        found = next((s for s in self.states
+                      if any(sub.substate_id == substate_id for sub in s.substates)), None)
+        if found is None:
+            raise NotFoundError(f"substate {substate_id} not found in this flow")
+        return found
+
     def require_substate(self, substate_id: str, field_name: str = "substate_id") -> None:
         """Refuse a substate that is not part of this flow."""
         if substate_id not in self.substate_ids:
             raise InvalidError(field_name, f"{substate_id!r} is not a substate of this flow; "
                                            f"expected one of {self.substate_ids}")
+
+    def require_active(self) -> None:
+        """Refuse anything but reading once the opportunity type is archived."""
+        if self.archived:
+            raise ConflictError(f"opportunity type {self.opportunity_type_id} is archived: it "
+                                "takes no further changes and no new opportunities")
 
     def panel(self, substate_id: str) -> PanelKey | None:
         """The panel the customer sees in a substate."""
@@ -44,6 +81,42 @@ def evolve(flow: OpportunityType | None, event: FlowEvent) -> OpportunityType:
     match event:
         case OpportunityTypeCreated():
             return OpportunityType(event.opportunity_type_id, event.name, event.states)
+        case OpportunityTypeRenamed():
+            return replace(flow, name=event.name)
+        case OpportunityTypeArchived():
+            return replace(flow, archived=True)
+        case StateAdded():
+            state = StateDefinition(state_id=event.state_id, name=event.name, substates=(),
+                                    icon=event.icon, colour=event.colour)
+            return replace(flow, states=_insert(flow.states, event.position, state))
+        case StateRenamed():
+            return _edit_state(flow, event.state_id, name=event.name)
+        case StateAppearanceChanged():
+            return _edit_state(flow, event.state_id, icon=event.icon, colour=event.colour)
+        case StatesReordered():
+            return replace(flow, states=_ordered(flow.states, event.state_ids, "state_id"))
+        case StateRemoved():
+            gone = flow.state(event.state_id)
+            kept = tuple(s for s in flow.states if s.state_id != gone.state_id)
+            return _forget(replace(flow, states=kept), {gone.state_id},
+                           {s.substate_id for s in gone.substates})
+        case SubstateAdded():
+            added = SubstateDefinition(substate_id=event.substate_id, name=event.name)
+            return _edit_state(flow, event.state_id, substates=_insert(
+                flow.state(event.state_id).substates, event.position, added))
+        case SubstateRenamed():
+            state = flow.state_of(event.substate_id)
+            return _edit_state(flow, state.state_id, substates=tuple(
+                s.model_copy(update={"name": event.name}) if s.substate_id == event.substate_id
+                else s for s in state.substates))
+        case SubstatesReordered():
+            return _edit_state(flow, event.state_id, substates=_ordered(
+                flow.state(event.state_id).substates, event.substate_ids, "substate_id"))
+        case SubstateRemoved():
+            kept = tuple(s for s in flow.state(event.state_id).substates
+                         if s.substate_id != event.substate_id)
+            return _forget(_edit_state(flow, event.state_id, substates=kept), set(),
+                           {event.substate_id})
         case StatePortalInfoSaved():
             return replace(flow, state_portal={**flow.state_portal, event.state_id: event})
         case SubstatePortalConfigSaved():
@@ -55,20 +128,48 @@ def evolve(flow: OpportunityType | None, event: FlowEvent) -> OpportunityType:
     raise TypeError(f"not a flow event: {event!r}")
 
 
-def save_state_portal_info(flow: OpportunityType, command: StatePortalInfoSaved) -> list:
-    """Save the public name and description of a state."""
-    if command.state_id not in {s.state_id for s in flow.states}:
-        raise NotFoundError(f"state {command.state_id} not found in this flow")
+def _insert(items: tuple, position: int, item) -> tuple:
+    return (*items[:position], item, *items[position:])
+
+
+def _ordered(items: tuple, ids: Iterable[str], key: str) -> tuple:
+    by_id = {getattr(item, key): item for item in items}
+    return tuple(by_id[i] for i in ids)
+
+
+def _edit_state(flow: OpportunityType, state_id: str, **changes) -> OpportunityType:
+    return replace(flow, states=tuple(s.model_copy(update=changes) if s.state_id == state_id
+                                      else s for s in flow.states))
+
+
+def _forget(flow: OpportunityType, state_ids: set[str],
+            substate_ids: set[str]) -> OpportunityType:
+    """Drop the portal config of removed states and substates."""
+    def without(config: Mapping, ids: set[str]) -> dict:
+        return {k: v for k, v in config.items() if k not in ids}
+
+    return replace(flow, state_portal=without(flow.state_portal, state_ids),
+                   substate_portal=without(flow.substate_portal, substate_ids))
+
+
+def save_state_portal_info(flow: OpportunityType, command: StatePortalInfoSaved,
+                           settings: PortalSettings) -> list:
+    """Save the public name and description of a state, in the org's locales."""
+    flow.require_active()
+    flow.state(command.state_id)
+    check_text(settings, "public_name", command.public_name)
+    check_text(settings, "description", command.description)
     return [command]
 
 
-def save_substate_portal_config(
-    flow: OpportunityType, command: SubstatePortalConfigSaved,
-    known_fields: set[str], known_conditions: set[str],
-) -> list:
+def save_substate_portal_config(flow: OpportunityType, command: SubstatePortalConfigSaved,
+                                catalog: OrgCatalog) -> list:
     """Save a substate's whole portal config ("Editar estado") after checking every rule."""
-    if command.substate_id not in flow.substate_ids:
-        raise NotFoundError(f"substate {command.substate_id} not found in this flow")
+    flow.require_active()
+    flow.state_of(command.substate_id)
+    check_text(catalog.settings, "public_name", command.public_name)
+    check_text(catalog.settings, "description", command.description)
+    known_fields, known_conditions = catalog.active_field_ids(), catalog.active_condition_ids()
     for i, binding in enumerate(command.fields):
         if binding.required and binding.read_only:
             raise InvalidError(f"fields[{i}]", "a field cannot be both required and read-only")
@@ -84,5 +185,6 @@ def save_substate_portal_config(
 
 def map_external_action(flow: OpportunityType, command: ExternalActionMapped) -> list:
     """Point an external action at a substate of the same flow."""
+    flow.require_active()
     flow.require_substate(command.target_substate_id, "target_substate_id")
     return [command]

@@ -1,13 +1,36 @@
 """Request and response bodies of the opportunity-type routes."""
 
+import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from portalflow_contracts.events.flow import FieldBinding
+from portalflow_contracts.events.flow import COLOUR_PATTERN, ICON_PATTERN, FieldBinding
 from portalflow_contracts.values import ExternalAction, LocalizedText, PanelKey
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _icon(value: str) -> str:
+    if len(value) > 40 or not re.fullmatch(ICON_PATTERN, value):
+        raise ValueError(f"{value!r} is not an icon key: use up to 40 lower-case letters and "
+                         "digits in words joined by single hyphens, like `sun` or `file-text`")
+    return value
+
+
+def _colour(value: str) -> str:
+    if not re.fullmatch(COLOUR_PATTERN, value.strip().lower()):
+        raise ValueError(f"{value!r} is not a colour: use #rrggbb with six hex digits, "
+                         "like #f5a623")
+    return value.strip().lower()
+
+
+Icon = Annotated[str, AfterValidator(_icon),
+                 Field(description="Icon key, a slug.", examples=["sun", "file-text"])]
+Colour = Annotated[str, AfterValidator(_colour),
+                   Field(description="`#rrggbb`.", examples=["#f5a623"])]
+Position = Annotated[int | None, Field(
+    description="Index among its siblings, 0 first; default: at the end.")]
 
 
 class Body(BaseModel):
@@ -18,7 +41,14 @@ class SubstateCreate(Body):
     name: Name
 
 
-class StateCreate(Body):
+class Appearance(Body):
+    """How a state looks in the portal's stepper; None: no icon, the default colour."""
+
+    icon: Icon | None = None
+    colour: Colour | None = None
+
+
+class StateCreate(Appearance):
     name: Name
     substates: list[SubstateCreate] = Field(min_length=1)
 
@@ -26,6 +56,28 @@ class StateCreate(Body):
 class OpportunityTypeCreate(Body):
     name: Name
     states: list[StateCreate] = Field(min_length=1, description="States in flow order.")
+
+
+class Rename(Body):
+    name: Name
+
+
+class StateAdd(Appearance):
+    name: Name
+    position: Position = None
+
+
+class SubstateAdd(Body):
+    name: Name
+    position: Position = None
+
+
+class StateOrder(Body):
+    state_ids: list[str] = Field(description="Every state id of the flow, in the new order.")
+
+
+class SubstateOrder(Body):
+    substate_ids: list[str] = Field(description="Every substate id of the state, in order.")
 
 
 class StatePortalInfo(Body):
@@ -52,15 +104,21 @@ class SubstatePublic(BaseModel):
 class StatePublic(BaseModel):
     state_id: str
     name: str
+    icon: str | None
+    colour: str | None
     portal: StatePortalInfo | None
-    substates: list[SubstatePublic]
+    substates: list[SubstatePublic] = Field(description="In flow order.")
 
 
-class OpportunityTypePublic(BaseModel):
+class OpportunityTypeSummary(BaseModel):
     opportunity_type_id: str
     name: str
+    archived: bool
     version: int
-    states: list[StatePublic]
+
+
+class OpportunityTypePublic(OpportunityTypeSummary):
+    states: list[StatePublic] = Field(description="In flow order.")
     external_actions: dict[ExternalAction, str]
 
 

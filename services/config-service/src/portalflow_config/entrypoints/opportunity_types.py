@@ -1,20 +1,23 @@
 """Admin API: opportunity types, their states' and substates' portal config, external actions."""
 
+import hashlib
 from uuid import uuid4
 
 from fastapi import APIRouter, Response, status
 
 from portalflow_config.application import flows
-from portalflow_config.domain.flow import OpportunityType
+from portalflow_config.domain import commands
+from portalflow_config.entrypoints import flow_states
 from portalflow_config.entrypoints.deps import FlowEditor, FlowReader, IfMatch, Pool
+from portalflow_config.entrypoints.flow_public import change, respond
 from portalflow_config.entrypoints.flow_schemas import (
     ExternalActionTarget,
     OpportunityTypeCreate,
     OpportunityTypePublic,
+    OpportunityTypeSummary,
+    Rename,
     StatePortalInfo,
-    StatePublic,
     SubstatePortalConfig,
-    SubstatePublic,
 )
 from portalflow_contracts.events.flow import (
     ExternalActionMapped,
@@ -29,30 +32,16 @@ from portalflow_contracts.values import ExternalAction
 router = APIRouter(prefix="/v1/opportunity-types", tags=["opportunity types"])
 
 
-def _public(flow: OpportunityType, version: int) -> OpportunityTypePublic:
-    def portal(config, model):
-        return model.model_validate(config.model_dump(include=set(model.model_fields))) \
-            if config else None
-
-    return OpportunityTypePublic(
-        opportunity_type_id=flow.opportunity_type_id, name=flow.name, version=version,
-        external_actions=flow.external_actions,
-        states=[StatePublic(
-            state_id=s.state_id, name=s.name,
-            portal=portal(flow.state_portal.get(s.state_id), StatePortalInfo),
-            substates=[SubstatePublic(
-                substate_id=sub.substate_id, name=sub.name,
-                portal=portal(flow.substate_portal.get(sub.substate_id), SubstatePortalConfig))
-                for sub in s.substates])
-            for s in flow.states])
-
-
-async def _respond(pool, caller, opportunity_type_id: str,
-                   response: Response) -> OpportunityTypePublic:
-    async with pool.acquire() as conn:
-        flow, version = await flows.load_flow(conn, caller.org_id, opportunity_type_id)
-    response.headers["ETag"] = f'"{version}"'
-    return _public(flow, version)
+@router.get("", operation_id="list_opportunity_types")
+async def list_opportunity_types(caller: FlowReader, pool: Pool, response: Response,
+                                 include_archived: bool = False,
+                                 ) -> list[OpportunityTypeSummary]:
+    """The org's opportunity types, oldest first; archived ones only when asked for."""
+    found = await flows.list_flows(pool, caller.org_id, include_archived)
+    versions = ",".join(f"{t.opportunity_type_id}:{v}" for t, v in found)
+    response.headers["ETag"] = f'W/"{hashlib.sha256(versions.encode()).hexdigest()[:16]}"'
+    return [OpportunityTypeSummary(opportunity_type_id=t.opportunity_type_id, name=t.name,
+                                   archived=t.archived, version=v) for t, v in found]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_opportunity_type")
@@ -61,18 +50,38 @@ async def create_opportunity_type(body: OpportunityTypeCreate, caller: FlowEdito
     """Create an opportunity type (flow) with its states and substates, in order."""
     command = OpportunityTypeCreated(
         opportunity_type_id=str(uuid4()), name=body.name,
-        states=tuple(StateDefinition(state_id=str(uuid4()), name=s.name, substates=tuple(
-            SubstateDefinition(substate_id=str(uuid4()), name=sub.name) for sub in s.substates))
+        states=tuple(StateDefinition(
+            state_id=str(uuid4()), name=s.name, icon=s.icon, colour=s.colour,
+            substates=tuple(SubstateDefinition(substate_id=str(uuid4()), name=sub.name)
+                            for sub in s.substates))
             for s in body.states))
     await flows.create(pool, caller, command)
-    return await _respond(pool, caller, command.opportunity_type_id, response)
+    return await respond(pool, caller, command.opportunity_type_id, response)
 
 
 @router.get("/{opportunity_type_id}", operation_id="get_opportunity_type")
 async def get_opportunity_type(opportunity_type_id: str, caller: FlowReader, pool: Pool,
                                response: Response) -> OpportunityTypePublic:
     """An opportunity type with its portal config; the ETag is its version."""
-    return await _respond(pool, caller, opportunity_type_id, response)
+    return await respond(pool, caller, opportunity_type_id, response)
+
+
+@router.put("/{opportunity_type_id}/name", operation_id="rename_opportunity_type")
+async def rename_opportunity_type(opportunity_type_id: str, body: Rename, caller: FlowEditor,
+                                  pool: Pool, if_match: IfMatch,
+                                  response: Response) -> OpportunityTypePublic:
+    """Rename an opportunity type; names are unique among the org's active types."""
+    command = commands.RenameOpportunityType(name=body.name)
+    return await change(pool, caller, opportunity_type_id, command, if_match, response)
+
+
+@router.post("/{opportunity_type_id}/archive", operation_id="archive_opportunity_type")
+async def archive_opportunity_type(opportunity_type_id: str, caller: FlowEditor, pool: Pool,
+                                   if_match: IfMatch,
+                                   response: Response) -> OpportunityTypePublic:
+    """Archive an opportunity type: no more changes, no new opportunities."""
+    command = commands.ArchiveOpportunityType()
+    return await change(pool, caller, opportunity_type_id, command, if_match, response)
 
 
 @router.put("/{opportunity_type_id}/states/{state_id}/portal",
@@ -84,7 +93,7 @@ async def save_state_portal_info(opportunity_type_id: str, state_id: str, body: 
     await flows.save_state_portal_info(pool, caller, StatePortalInfoSaved(
         opportunity_type_id=opportunity_type_id, state_id=state_id,
         **body.model_dump()), if_match)
-    return await _respond(pool, caller, opportunity_type_id, response)
+    return await respond(pool, caller, opportunity_type_id, response)
 
 
 @router.put("/{opportunity_type_id}/substates/{substate_id}/portal",
@@ -97,7 +106,7 @@ async def save_substate_portal_config(opportunity_type_id: str, substate_id: str
     await flows.save_substate_portal_config(pool, caller, SubstatePortalConfigSaved(
         opportunity_type_id=opportunity_type_id, substate_id=substate_id,
         **body.model_dump()), if_match)
-    return await _respond(pool, caller, opportunity_type_id, response)
+    return await respond(pool, caller, opportunity_type_id, response)
 
 
 @router.put("/{opportunity_type_id}/external-actions/{action}",
@@ -109,4 +118,7 @@ async def map_external_action(opportunity_type_id: str, action: ExternalAction,
     await flows.map_external_action(pool, caller, ExternalActionMapped(
         opportunity_type_id=opportunity_type_id, action=action,
         target_substate_id=body.target_substate_id), if_match)
-    return await _respond(pool, caller, opportunity_type_id, response)
+    return await respond(pool, caller, opportunity_type_id, response)
+
+
+router.include_router(flow_states.router)

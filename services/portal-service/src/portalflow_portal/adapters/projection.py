@@ -5,7 +5,7 @@ import json
 import asyncpg
 
 from portalflow_contracts.envelope import Envelope
-from portalflow_contracts.events import flow, opportunity
+from portalflow_contracts.events import opportunity
 from portalflow_contracts.registry import parse
 from portalflow_eventing.consumer import Handler
 from portalflow_portal.domain import definition
@@ -73,14 +73,18 @@ async def on_portal_access_granted(conn: asyncpg.Connection, envelope: Envelope)
         " ON CONFLICT DO NOTHING", event.token_sha256, event.opportunity_id)
 
 
+async def on_portal_access_revoked(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    event = opportunity.PortalAccessRevoked.model_validate(envelope.data)
+    await conn.execute("DELETE FROM portal_access WHERE opportunity_id = $1", event.opportunity_id)
+
+
 HANDLERS: dict[str, Handler] = {
-    **{model.type: on_flow_event for model in (
-        flow.OpportunityTypeCreated, flow.StatePortalInfoSaved,
-        flow.SubstatePortalConfigSaved, flow.ExternalActionMapped)},
+    **{model.type: on_flow_event for model in definition.APPLY},
     opportunity.OpportunityOpened.type: on_opened,
     opportunity.SubstateChanged.type: on_substate_changed,
     opportunity.OfferIssued.type: on_offer_issued,
     opportunity.OfferAccepted.type: on_offer_accepted,
     opportunity.OfferRejected.type: on_offer_rejected,
     opportunity.PortalAccessGranted.type: on_portal_access_granted,
+    opportunity.PortalAccessRevoked.type: on_portal_access_revoked,
 }

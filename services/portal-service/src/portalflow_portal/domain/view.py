@@ -31,15 +31,16 @@ def build(definition: dict, opportunity: dict, locales: Sequence[str]) -> dict:
     order = [sub["substate_id"] for state in definition["states"] for sub in state["substates"]]
     position = order.index(opportunity["substate_id"])
     visited = set(opportunity["visited"])
-    states, index = [], 0
+    states, steps, index = [], [], 0
     for state in definition["states"]:
         first = index
-        substates = []
+        substates, indexes = [], []
         for sub in state["substates"]:
             if sub["public_name"]:
                 substates.append({"substate_id": sub["substate_id"],
                                   "public_name": localize(sub["public_name"], locales),
                                   "status": _mark(index, position, sub["substate_id"] in visited)})
+                indexes.append(index)
             index += 1
         if state["public_name"]:
             in_state = first <= position < index
@@ -48,9 +49,22 @@ def build(definition: dict, opportunity: dict, locales: Sequence[str]) -> dict:
             states.append({"state_id": state["state_id"], "status": mark,
                            "public_name": localize(state["public_name"], locales),
                            "description": localize(state["description"], locales),
+                           "icon": state.get("icon"), "colour": state.get("colour"),
                            "substates": substates})
+            steps += zip(indexes, substates, strict=True)
     return {"opportunity_id": opportunity["opportunity_id"], "title": opportunity["title"],
-            "states": states, "current": _current(definition, opportunity, locales)}
+            "states": states, "current": _current(definition, opportunity, locales),
+            "steps": _at_a_glance(steps, position)}
+
+
+def _at_a_glance(steps: list[tuple[int, dict]], position: int) -> dict:
+    """The visible steps (flow index, substate) just before, at and just after `position`."""
+    def link(found: list[dict]) -> dict | None:
+        return {k: found[0][k] for k in ("substate_id", "public_name")} if found else None
+
+    return {"previous": link([sub for i, sub in reversed(steps) if i < position]),
+            "current": link([sub for i, sub in steps if i == position]),
+            "next": link([sub for i, sub in steps if i > position])}
 
 
 def _current(definition: dict, opportunity: dict, locales: Sequence[str]) -> dict | None:
