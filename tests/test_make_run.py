@@ -14,7 +14,7 @@ import psutil
 import pytest
 
 from portalflow_contracts.values import ExternalAction, PanelKey
-from portalflow_devstack.demo import FLOW
+from portalflow_devstack.demo_data import FLOW
 from portalflow_devstack.processes import free_port
 from portalflow_devstack.testing import eventually
 
@@ -96,6 +96,13 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
                   for sub in state["substates"] if sub["portal"]}
         assert panels - {None} == {p.value for p in PanelKey}
         assert set(flow["external_actions"]) == {a.value for a in ExternalAction}
+        bindings = [(b["required"], b["read_only"]) for state in flow["states"]
+                    for sub in state["substates"] if sub["portal"]
+                    for b in sub["portal"]["fields"]]
+        assert {(True, False), (False, False), (False, True)} <= set(bindings)
+        assert any(sub["portal"]["conditions"] for state in flow["states"]
+                   for sub in state["substates"] if sub["portal"])
+        assert opportunity["installer"] and opportunity["contracts"] and opportunity["fields"]
 
         children = psutil.Process(proc.pid).children(recursive=True)
         commands = " ".join(" ".join(c.cmdline()) for c in children)

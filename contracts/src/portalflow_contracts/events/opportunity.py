@@ -1,12 +1,14 @@
 """Opportunity lifecycle events, keyed by opportunity id."""
 
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field
 
 from portalflow_contracts.events.base import Event
 from portalflow_contracts.topics import OPPORTUNITIES
-from portalflow_contracts.values import Cause, Locale
+from portalflow_contracts.values import Cause, DocumentRef, Frozen, Locale
 
 
 class OpportunityEvent(Event):
@@ -63,3 +65,37 @@ class CustomerActionRejected(OpportunityEvent):
     customer_event_id: str
     customer_event_type: str
     reason: str
+
+
+class FieldValueSet(OpportunityEvent):
+    """A dynamic field's value, whoever set it; None clears it."""
+
+    type = "portalflow.opportunity.field-value-set.v1"
+    field_id: str
+    value: Any = Field(description="Validated by the field's type; a file is a DocumentRef.")
+
+
+class Installer(Frozen):
+    name: str
+    company: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class InstallerAssigned(OpportunityEvent):
+    type = "portalflow.opportunity.installer-assigned.v1"
+    installer: Installer
+    visit_at: datetime | None = Field(default=None, description="When the installer visits.")
+
+
+class ContractIssued(OpportunityEvent):
+    type = "portalflow.opportunity.contract-issued.v1"
+    contract_id: str
+    title: str
+    document: DocumentRef
+
+
+class PortalAccessRevoked(OpportunityEvent):
+    """Every access token of the opportunity stops working."""
+
+    type = "portalflow.opportunity.portal-access-revoked.v1"

@@ -6,118 +6,19 @@ from dataclasses import dataclass
 
 import httpx
 
-# The "Autoconsumo solar" flow, in order: states, then their substates as
-# (internal name, panel, external actions that lead here, {locale: (public name, description)}).
-# No texts keeps a state or substate internal: the customer never sees it.
-FLOW_NAME = "Autoconsumo solar"
-FLOW = [
-    ("Documentación", {
-        "es": ("Documentación", "Reunimos lo necesario para estudiar tu proyecto."),
-        "it": ("Documentazione", "Raccogliamo il necessario per studiare il tuo progetto."),
-    }, [
-        ("Documentación inicial", "initial-documentation", ["show-flow-reactivation"], {
-            "es": ("Documentación inicial",
-                   "Sube tu DNI y una factura eléctrica reciente para seguir adelante."),
-            "it": ("Documentazione iniziale",
-                   "Carica il tuo documento d'identità e una bolletta elettrica recente "
-                   "per poter continuare."),
-        }),
-        ("Revisión de documentación", None,
-         ["initial-documentation-completed", "conditions-accepted"], None),
-    ]),
-    ("Estudio", {
-        "es": ("Estudio de tu instalación", "Diseñamos la instalación a la medida de tu tejado."),
-        "it": ("Studio del tuo impianto", "Progettiamo l'impianto su misura per il tuo tetto."),
-    }, [
-        ("Dibujo del tejado", "drawing", [], {
-            "es": ("Dibuja tu tejado", "Dibuja tu tejado sobre el mapa para situar los paneles."),
-            "it": ("Disegna il tuo tetto",
-                   "Disegna il tuo tetto sulla mappa per posizionare i pannelli."),
-        }),
-        ("Documentación para la oferta", "offer-documentation", ["drawing-completed"], {
-            "es": ("Documentación para la oferta",
-                   "Sube la documentación relevante para preparar tu oferta."),
-            "it": ("Documentazione per l'offerta",
-                   "Carica la documentazione rilevante per la preparazione della tua offerta."),
-        }),
-        ("Preparación de la oferta", None, ["offer-documentation-completed"], {
-            "es": ("Preparando tu oferta",
-                   "Estamos preparando tu oferta. No tienes que hacer nada: te avisaremos."),
-            "it": ("Stiamo preparando la tua offerta",
-                   "Non devi fare nulla: ti avviseremo quando sarà pronta."),
-        }),
-    ]),
-    ("Oferta", {
-        "es": ("Oferta", "Elige la propuesta que mejor te convenga."),
-        "it": ("Offerta", "Scegli la proposta più adatta alle tue esigenze."),
-    }, [
-        ("Oferta enviada", "offer", [], {
-            "es": ("Tus ofertas", "Revisa las ofertas de tu proyecto y acepta la que prefieras."),
-            "it": ("Le tue offerte",
-                   "Consulta le offerte del tuo progetto e accetta quella più adatta a te."),
-        }),
-        ("Documentación de financiación", "financing-documentation", ["accept-budget"], {
-            "es": ("Documentación de financiación",
-                   "Sube la documentación relevante para tu financiación."),
-            "it": ("Documentazione per il finanziamento",
-                   "Carica la documentazione rilevante per il tuo finanziamento."),
-        }),
-    ]),
-    ("Contrato", {
-        "es": ("Contrato", "Preparamos y firmamos tu contrato."),
-        "it": ("Contratto", "Prepariamo e firmiamo il tuo contratto."),
-    }, [
-        ("Documentación del contrato", "contracts-documentation",
-         ["financing-documentation-completed"], {
-            "es": ("Documentación del contrato",
-                   "Sube la documentación relevante para preparar tu contrato."),
-            "it": ("Documentazione per il contratto",
-                   "Carica la documentazione rilevante per la preparazione del tuo contratto."),
-        }),
-        ("Firma del contrato", "contract-signing", ["contracts-documentation-completed"], {
-            "es": ("Firma del contrato", "Descarga tu contrato y súbelo una vez firmado."),
-            "it": ("Firma del contratto", "Scarica il tuo contratto e caricalo una volta firmato."),
-        }),
-    ]),
-    ("Instalación", {
-        "es": ("Instalación", "Instalamos tus paneles solares."),
-        "it": ("Installazione", "Installiamo i tuoi pannelli solari."),
-    }, [
-        ("Documentación de instalación", "installation-documentation", ["contract-signed"], {
-            "es": ("Documentación de instalación",
-                   "Sube la documentación relevante para tu instalación."),
-            "it": ("Documentazione per l'installazione",
-                   "Carica la documentazione pertinente per la tua installazione."),
-        }),
-        ("Visita del instalador", "installer-visit", ["installation-documentation-completed"], {
-            "es": ("Visita del instalador", "Estos son los datos del instalador de tu proyecto."),
-            "it": ("Visita dell'installatore",
-                   "Ecco i dettagli dell'installatore assegnato al tuo progetto."),
-        }),
-    ]),
-    ("Cierre", {
-        "es": ("Cierre", "El final de tu proyecto."),
-        "it": ("Chiusura", "La fine del tuo progetto."),
-    }, [
-        ("Proyecto finalizado", "finalization-success", [], {
-            "es": ("Proyecto finalizado", "Tu instalación está terminada. ¡Gracias!"),
-            "it": ("Progetto finalizzato", "Il tuo impianto è terminato. Grazie!"),
-        }),
-        ("Proyecto cerrado", "finalization-failed", [], {
-            "es": ("Proyecto cerrado",
-                   "Tu proyecto se ha cerrado sin finalizarse. Puedes reactivarlo cuando quieras."),
-            "it": ("Progetto chiuso",
-                   "Il tuo progetto è stato chiuso senza essere finalizzato. "
-                   "Puoi riattivarlo quando vuoi."),
-        }),
-    ]),
-]
-OPPORTUNITY_TITLE = "Instalación fotovoltaica — Familia García"
-OFFERS = [
-    {"title": "Instalación de 6 kW (14 paneles)", "amount": "7450.00", "currency": "EUR"},
-    {"title": "Instalación de 8 kW (18 paneles) con batería", "amount": "11900.00",
-     "currency": "EUR"},
-]
+from .demo_data import (
+    BINDINGS,
+    CONDITIONS,
+    CONTRACT_PDF,
+    FIELDS,
+    FLOW,
+    FLOW_NAME,
+    INSTALLER,
+    OFFERS,
+    OPPORTUNITY_TITLE,
+    SETTINGS,
+    STATE_LOOKS,
+)
 
 
 class DemoSeedError(RuntimeError):
@@ -152,34 +53,78 @@ def _call(client: httpx.Client, method: str, path: str, body: dict | None = None
     return response.json()
 
 
-def seed_demo(config_url: str, token: str) -> Demo:
-    """Create the demo flow, open an opportunity in its offer substate with two offers."""
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=config_url, headers=headers, timeout=15) as client:
-        flow = _call(client, "POST", "/v1/opportunity-types", {"name": FLOW_NAME, "states": [
-            {"name": state, "substates": [{"name": sub[0]} for sub in subs]}
-            for state, _, subs in FLOW]})
-        type_path = f"/v1/opportunity-types/{flow['opportunity_type_id']}"
-        ids = {sub["name"]: sub["substate_id"] for st in flow["states"] for sub in st["substates"]}
-        for (_, state_texts, substates), state in zip(FLOW, flow["states"], strict=True):
-            _call(client, "PUT", f"{type_path}/states/{state['state_id']}/portal",
-                  _localized(state_texts))
-            for name, panel, actions, texts in substates:
-                if texts:
-                    _call(client, "PUT", f"{type_path}/substates/{ids[name]}/portal", {
-                        **_localized(texts), "panel": panel, "fields": [], "conditions": []})
-                for action in actions:
-                    _call(client, "PUT", f"{type_path}/external-actions/{action}",
-                          {"target_substate_id": ids[name]})
-        opportunity = _call(client, "POST", "/v1/opportunities", {
-            "opportunity_type_id": flow["opportunity_type_id"], "title": OPPORTUNITY_TITLE,
-            "locale": "es"})
-        opportunity_path = f"/v1/opportunities/{opportunity['opportunity_id']}"
-        offer_substate = next(name for name, panel, *_ in _substates() if panel == "offer")
-        _call(client, "POST", f"{opportunity_path}/substate", {
-            "substate_id": ids[offer_substate], "reason": "Demo: oferta preparada"})
-        offer_ids = [_call(client, "POST", f"{opportunity_path}/offers", offer)["offer_id"]
-                     for offer in OFFERS]
-        access = _call(client, "POST", f"{opportunity_path}/portal-access")
+def _catalog(client: httpx.Client) -> tuple[dict[str, str], dict[str, str]]:
+    """Save the portal settings, define the fields and publish the conditions; return ids."""
+    _call(client, "PUT", "/v1/portal-settings", SETTINGS)
+    fields = {key: _call(client, "POST", "/v1/dynamic-fields", {
+        "key": key, "label": {"es": es, "it": it}, "type": kind,
+        "options": [{"value": v, "label": {"es": o_es, "it": o_it}} for v, o_es, o_it in opts],
+    })["field_id"] for key, (es, it, kind, opts) in FIELDS.items()}
+    conditions = {key: _call(client, "POST", "/v1/conditions", {
+        "title": {"es": t_es, "it": t_it}, "text": {"es": x_es, "it": x_it}})["condition_id"]
+        for key, (t_es, t_it, x_es, x_it) in CONDITIONS.items()}
+    return fields, conditions
+
+
+def _portal_config(name: str, panel: str | None, texts: dict, fields: dict[str, str],
+                   conditions: dict[str, str]) -> dict:
+    bindings, required_conditions = BINDINGS.get(name, ([], []))
+    return {**_localized(texts), "panel": panel,
+            "fields": [{"field": fields[key], "required": required, "read_only": read_only}
+                       for key, required, read_only in bindings],
+            "conditions": [conditions[key] for key in required_conditions]}
+
+
+def _flow(client: httpx.Client, fields: dict[str, str], conditions: dict[str, str]) -> dict:
+    """Create the flow, save every state's and substate's portal config, map every action."""
+    flow = _call(client, "POST", "/v1/opportunity-types", {"name": FLOW_NAME, "states": [
+        {"name": state, "icon": icon, "colour": colour,
+         "substates": [{"name": sub[0]} for sub in subs]}
+        for (state, _, subs), (icon, colour) in zip(FLOW, STATE_LOOKS, strict=True)]})
+    type_path = f"/v1/opportunity-types/{flow['opportunity_type_id']}"
+    ids = {sub["name"]: sub["substate_id"] for st in flow["states"] for sub in st["substates"]}
+    for (_, state_texts, substates), state in zip(FLOW, flow["states"], strict=True):
+        _call(client, "PUT", f"{type_path}/states/{state['state_id']}/portal",
+              _localized(state_texts))
+        for name, panel, actions, texts in substates:
+            if texts:
+                _call(client, "PUT", f"{type_path}/substates/{ids[name]}/portal",
+                      _portal_config(name, panel, texts, fields, conditions))
+            for action in actions:
+                _call(client, "PUT", f"{type_path}/external-actions/{action}",
+                      {"target_substate_id": ids[name]})
+    return {"opportunity_type_id": flow["opportunity_type_id"], "substates": ids}
+
+
+def _opportunity(client: httpx.Client, flow: dict, fields: dict[str, str]) -> Demo:
+    """Open the demo opportunity and bring it to the offer panel, as a salesperson would."""
+    opportunity = _call(client, "POST", "/v1/opportunities", {
+        "opportunity_type_id": flow["opportunity_type_id"], "title": OPPORTUNITY_TITLE,
+        "locale": "es"})
+    path = f"/v1/opportunities/{opportunity['opportunity_id']}"
+    _call(client, "PUT", f"{path}/fields/{fields['contracted-power']}", {"value": 4.6})
+    _call(client, "PUT", f"{path}/fields/{fields['roof-type']}", {"value": "tile"})
+    _call(client, "PUT", f"{path}/installer", INSTALLER)
+    response = client.post("/v1/documents", files={
+        "file": ("Contrato García.pdf", CONTRACT_PDF, "application/pdf")},
+        data={"opportunity_id": opportunity["opportunity_id"]})
+    if response.is_error:
+        raise DemoSeedError(f"POST /v1/documents answered {response.status_code}: "
+                            f"{response.text}")
+    _call(client, "POST", f"{path}/contracts", {
+        "title": "Contrato de instalación", "document_id": response.json()["document_id"]})
+    offer_substate = next(name for name, panel, *_ in _substates() if panel == "offer")
+    _call(client, "POST", f"{path}/substate", {
+        "substate_id": flow["substates"][offer_substate], "reason": "Demo: oferta preparada"})
+    offer_ids = [_call(client, "POST", f"{path}/offers", offer)["offer_id"] for offer in OFFERS]
+    access = _call(client, "POST", f"{path}/portal-access")
     return Demo(flow["opportunity_type_id"], opportunity["opportunity_id"], access["token"],
                 offer_ids)
+
+
+def seed_demo(config_url: str, token: str) -> Demo:
+    """Configure the org and the solar flow, open an opportunity on the offer panel."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=config_url, headers=headers, timeout=15) as client:
+        fields, conditions = _catalog(client)
+        return _opportunity(client, _flow(client, fields, conditions), fields)

@@ -3,7 +3,7 @@
 import re
 import unicodedata
 from collections.abc import AsyncIterator
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import asyncpg
 from fastapi import UploadFile
@@ -54,6 +54,9 @@ async def store_upload(conn: asyncpg.Connection, blobs: FilesystemBlobStore, upl
 
 async def find(conn: asyncpg.Connection, document_id: str, org_id: str) -> asyncpg.Record | None:
     """The document's row if it belongs to the org."""
+    try:
+        key = UUID(document_id)
+    except ValueError:
+        return None
     return await conn.fetchrow(
-        "SELECT * FROM documents WHERE document_id = $1::uuid AND org_id = $2",
-        document_id, org_id)
+        "SELECT * FROM documents WHERE document_id = $1 AND org_id = $2", key, org_id)

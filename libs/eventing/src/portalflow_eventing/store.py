@@ -47,6 +47,11 @@ async def stream_version(conn: asyncpg.Connection, stream_id: str) -> int:
     )
 
 
+async def lock_for_append(conn: asyncpg.Connection) -> None:
+    """Wait for every appender to commit and hold new ones off until this transaction ends."""
+    await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
+
+
 async def append(
     conn: asyncpg.Connection,
     stream_id: str,
@@ -60,7 +65,7 @@ async def append(
     # The exclusive table lock serialises appenders until they commit, so positions become
     # visible in commit order and a relay reading "position > checkpoint" never skips a row
     # that commits late with a lower position. Readers are not blocked by this lock.
-    await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
+    await lock_for_append(conn)
     current = await stream_version(conn, stream_id)
     if expected_version is not None and current != expected_version:
         raise ConcurrencyError(stream_id, expected_version, current)

@@ -6,9 +6,23 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from portalflow_config.config import MIGRATIONS, Settings
-from portalflow_config.domain.errors import ConflictError, InvalidError, NotFoundError
-from portalflow_config.entrypoints import catalog, consumers, opportunities, opportunity_types
+from portalflow_config.domain.errors import (
+    ConflictError,
+    InvalidError,
+    NotFoundError,
+    SubstateInUseError,
+)
+from portalflow_config.entrypoints import (
+    catalog,
+    consumers,
+    documents,
+    history,
+    opportunities,
+    opportunity_types,
+)
 from portalflow_contracts.topics import CUSTOMER_EVENTS
+from portalflow_documents import http as document_errors
+from portalflow_documents.blobs import FilesystemBlobStore
 from portalflow_eventing import health
 from portalflow_eventing.runtime import Subscription, running
 from portalflow_eventing.store import ConcurrencyError
@@ -30,10 +44,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Portalflow config-service", version="1", lifespan=lifespan,
                   description="Admin API: flows, their portal config, opportunities.")
     app.state.settings = settings
-    for module in (opportunity_types, opportunities, catalog):
+    app.state.blobs = FilesystemBlobStore(settings.blob_store_path)
+    for module in (opportunity_types, opportunities, catalog, documents, history):
         app.include_router(module.router)
     app.include_router(health.router())
     _map_errors(app)
+    document_errors.add_error_handlers(app)
     return app
 
 
@@ -55,6 +71,11 @@ def _map_errors(app: FastAPI) -> None:
     @app.exception_handler(ConflictError)
     async def conflict(_: Request, error: ConflictError) -> JSONResponse:
         return reply(status.HTTP_409_CONFLICT, str(error))
+
+    @app.exception_handler(SubstateInUseError)
+    async def in_use(_: Request, error: SubstateInUseError) -> JSONResponse:
+        return JSONResponse({"detail": str(error), "references": error.references},
+                            status_code=status.HTTP_409_CONFLICT)
 
     @app.exception_handler(ConcurrencyError)
     async def lost_race(request: Request, error: ConcurrencyError) -> JSONResponse:

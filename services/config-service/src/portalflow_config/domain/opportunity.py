@@ -2,21 +2,27 @@
 
 from dataclasses import dataclass, field, replace
 
+from portalflow_config.domain.catalog import DynamicField
 from portalflow_config.domain.errors import (
     ConflictError,
     CustomerActionRejectedError,
     NotFoundError,
 )
+from portalflow_config.domain.field_values import validate_value
 from portalflow_config.domain.flow import OpportunityType
 from portalflow_contracts.events.customer import CustomerAcceptedOffer
 from portalflow_contracts.events.opportunity import (
+    ContractIssued,
     CustomerActionRejected,
+    FieldValueSet,
+    InstallerAssigned,
     OfferAccepted,
     OfferIssued,
     OfferRejected,
     OpportunityEvent,
     OpportunityOpened,
     PortalAccessGranted,
+    PortalAccessRevoked,
     SubstateChanged,
 )
 from portalflow_contracts.values import Cause, ExternalAction, PanelKey
@@ -33,6 +39,9 @@ class Opportunity:
     locale: str | None
     offers: dict[str, str] = field(default_factory=dict)  # offer id → status
     portal_access: bool = False
+    fields: dict[str, object] = field(default_factory=dict)  # field id → value
+    installer: InstallerAssigned | None = None
+    contracts: dict[str, ContractIssued] = field(default_factory=dict)
 
 
 def evolve(opportunity: Opportunity | None, event: OpportunityEvent) -> Opportunity:
@@ -48,15 +57,23 @@ def evolve(opportunity: Opportunity | None, event: OpportunityEvent) -> Opportun
         case OfferAccepted() | OfferRejected():
             status = ACCEPTED if isinstance(event, OfferAccepted) else REJECTED
             return replace(opportunity, offers={**opportunity.offers, event.offer_id: status})
-        case PortalAccessGranted():
-            return replace(opportunity, portal_access=True)
+        case PortalAccessGranted() | PortalAccessRevoked():
+            return replace(opportunity, portal_access=isinstance(event, PortalAccessGranted))
+        case FieldValueSet():
+            return replace(opportunity, fields={**opportunity.fields, event.field_id: event.value})
+        case InstallerAssigned():
+            return replace(opportunity, installer=event)
+        case ContractIssued():
+            return replace(opportunity, contracts={**opportunity.contracts,
+                                                   event.contract_id: event})
         case CustomerActionRejected():
             return opportunity
     raise TypeError(f"not an opportunity event: {event!r}")
 
 
 def open_opportunity(flow: OpportunityType, command: OpportunityOpened) -> list:
-    """Open an opportunity in a substate of its flow."""
+    """Open an opportunity in a substate of an active flow."""
+    flow.require_active()
     flow.require_substate(command.substate_id)
     return [command]
 
@@ -104,8 +121,17 @@ def accept_offer(opportunity: Opportunity, flow: OpportunityType,
     return events
 
 
-def require(opportunity: Opportunity | None, opportunity_id: str) -> Opportunity:
-    """The opportunity, or NotFoundError."""
-    if opportunity is None:
-        raise NotFoundError(f"opportunity {opportunity_id} not found")
-    return opportunity
+def set_field_value(opportunity: Opportunity, field: DynamicField | None, field_id: str,
+                    value: object) -> list:
+    """Set a dynamic field's value after checking it against the field's type."""
+    if field is None or field.retired:
+        raise NotFoundError(f"no active dynamic field {field_id} in this org")
+    return [FieldValueSet(opportunity_id=opportunity.opportunity_id, field_id=field_id,
+                          value=validate_value(field, value))]
+
+
+def revoke_portal_access(opportunity: Opportunity) -> list:
+    """Make every access token of the opportunity stop working."""
+    if not opportunity.portal_access:
+        raise ConflictError("the opportunity has no portal access to revoke")
+    return [PortalAccessRevoked(opportunity_id=opportunity.opportunity_id)]

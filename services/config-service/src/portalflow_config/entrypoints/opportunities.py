@@ -8,6 +8,10 @@ from portalflow_config.application import flows, opportunities
 from portalflow_config.application.unit_of_work import Caller
 from portalflow_config.entrypoints.deps import IfMatch, OpportunityReader, OpportunityWriter, Pool
 from portalflow_config.entrypoints.opportunity_schemas import (
+    ContractCreate,
+    ContractPublic,
+    FieldValue,
+    InstallerAssignment,
     OfferCreate,
     OfferPublic,
     OpportunityCreate,
@@ -15,7 +19,11 @@ from portalflow_config.entrypoints.opportunity_schemas import (
     PortalAccessPublic,
     SubstateMove,
 )
-from portalflow_contracts.events.opportunity import OfferIssued, OpportunityOpened
+from portalflow_contracts.events.opportunity import (
+    InstallerAssigned,
+    OfferIssued,
+    OpportunityOpened,
+)
 
 router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"])
 
@@ -29,7 +37,12 @@ async def _respond(pool, caller: Caller, opportunity_id: str,
     return OpportunityPublic(
         opportunity_id=current.opportunity_id, opportunity_type_id=current.opportunity_type_id,
         substate_id=current.substate_id, title=current.title, locale=current.locale,
-        offers=current.offers, portal_access=current.portal_access, version=version)
+        offers=current.offers, portal_access=current.portal_access, fields=current.fields,
+        installer=current.installer and InstallerAssignment(
+            installer=current.installer.installer, visit_at=current.installer.visit_at),
+        contracts=[ContractPublic(**c.model_dump(include={"contract_id", "title", "document"}))
+                   for c in current.contracts.values()],
+        version=version)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="open_opportunity")
@@ -86,3 +99,41 @@ async def grant_portal_access(opportunity_id: str, caller: OpportunityWriter, po
     response.headers["ETag"] = f'"{version}"'
     response.headers["Cache-Control"] = "no-store"
     return PortalAccessPublic(token=token, version=version)
+
+
+@router.put("/{opportunity_id}/fields/{field_id}", operation_id="set_field_value")
+async def set_field_value(opportunity_id: str, field_id: str, body: FieldValue,
+                          caller: OpportunityWriter, pool: Pool, if_match: IfMatch,
+                          response: Response) -> OpportunityPublic:
+    """Set a dynamic field's value; a file field takes an uploaded document's reference."""
+    await opportunities.set_field_value(pool, caller, opportunity_id, field_id, body.value,
+                                        if_match)
+    return await _respond(pool, caller, opportunity_id, response)
+
+
+@router.put("/{opportunity_id}/installer", operation_id="assign_installer")
+async def assign_installer(opportunity_id: str, body: InstallerAssignment,
+                           caller: OpportunityWriter, pool: Pool, if_match: IfMatch,
+                           response: Response) -> OpportunityPublic:
+    """Assign the installer and the visit date the customer sees."""
+    await opportunities.assign_installer(pool, caller, InstallerAssigned(
+        opportunity_id=opportunity_id, **body.model_dump()), if_match)
+    return await _respond(pool, caller, opportunity_id, response)
+
+
+@router.post("/{opportunity_id}/contracts", status_code=status.HTTP_201_CREATED,
+             operation_id="issue_contract")
+async def issue_contract(opportunity_id: str, body: ContractCreate, caller: OpportunityWriter,
+                         pool: Pool, if_match: IfMatch, response: Response) -> OpportunityPublic:
+    """Issue a contract for the customer to download, sign and upload back."""
+    await opportunities.issue_contract(pool, caller, opportunity_id, body.title,
+                                       body.document_id, if_match)
+    return await _respond(pool, caller, opportunity_id, response)
+
+
+@router.delete("/{opportunity_id}/portal-access", operation_id="revoke_portal_access")
+async def revoke_portal_access(opportunity_id: str, caller: OpportunityWriter, pool: Pool,
+                               if_match: IfMatch, response: Response) -> OpportunityPublic:
+    """Revoke every portal access token of the opportunity."""
+    await opportunities.revoke_portal_access(pool, caller, opportunity_id, if_match)
+    return await _respond(pool, caller, opportunity_id, response)

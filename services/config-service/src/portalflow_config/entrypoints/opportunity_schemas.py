@@ -1,11 +1,14 @@
 """Request and response bodies of the opportunity routes."""
 
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from portalflow_config.entrypoints.flow_schemas import Body, Name
-from portalflow_contracts.values import Locale
+from portalflow_contracts.events.opportunity import Installer
+from portalflow_contracts.values import DocumentRef, Locale
 
 
 class OpportunityCreate(Body):
@@ -13,6 +16,26 @@ class OpportunityCreate(Body):
     title: Name
     substate_id: str | None = Field(None, description="Default: the first substate of the flow.")
     locale: Locale | None = None
+
+
+class InstallerAssignment(Body):
+    installer: Installer
+    visit_at: datetime | None = None
+
+
+class ContractCreate(Body):
+    title: Name
+    document_id: str = Field(description="An uploaded document (POST /v1/documents).")
+
+
+class ContractPublic(BaseModel):
+    contract_id: str
+    title: str
+    document: DocumentRef
+
+
+class FieldValue(Body):
+    value: Any = Field(description="Checked against the field's type; null clears it.")
 
 
 class OpportunityPublic(BaseModel):
@@ -23,6 +46,9 @@ class OpportunityPublic(BaseModel):
     locale: str | None
     offers: dict[str, str] = Field(description="Offer id → open, accepted or rejected.")
     portal_access: bool
+    fields: dict[str, Any] = Field(description="Dynamic field id → value.")
+    installer: InstallerAssignment | None
+    contracts: list[ContractPublic]
     version: int
 
 
