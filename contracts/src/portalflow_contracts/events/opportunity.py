@@ -99,3 +99,35 @@ class PortalAccessRevoked(OpportunityEvent):
     """Every access token of the opportunity stops working."""
 
     type = "portalflow.opportunity.portal-access-revoked.v1"
+
+
+class ConditionAccepted(OpportunityEvent):
+    """The customer accepted a condition at a version; a revision asks again."""
+
+    type = "portalflow.opportunity.condition-accepted.v1"
+    condition_id: str
+    version: int = Field(ge=1)
+
+
+class DrawingSubmitted(OpportunityEvent):
+    type = "portalflow.opportunity.drawing-submitted.v1"
+    roof: dict = Field(description="GeoJSON FeatureCollection of the roof's polygons (WGS84).")
+    roof_area_m2: float = Field(ge=0)
+
+
+class SignedContractReceived(OpportunityEvent):
+    type = "portalflow.opportunity.signed-contract-received.v1"
+    contract_id: str
+    document: DocumentRef
+
+
+class StepCompleted(OpportunityEvent):
+    """The customer completed the current step; a transition follows when one is mapped."""
+
+    type = "portalflow.opportunity.step-completed.v1"
+    substate_id: str
+    panel: str
+
+
+class ReactivationRequested(OpportunityEvent):
+    type = "portalflow.opportunity.reactivation-requested.v1"
