@@ -22,7 +22,8 @@ def service_parser(prog: str, description: str, app_factory: str, port: int,
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=port)
     serve.set_defaults(run=lambda args: uvicorn.run(
-        app_factory, factory=True, host=args.host, port=args.port, log_level="warning"))
+        app_factory, factory=True, host=args.host, port=args.port, log_config=None,
+        access_log=False))
     commands.add_parser("migrate", help="apply the database migrations and exit").set_defaults(
         run=lambda _: asyncio.run(_migrate(settings().database_url, migrations)))
     return parser, commands

@@ -5,14 +5,20 @@ from typing import Any
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.annotations import Consumer, KafkaMessage
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
 from portalflow_contracts.envelope import Envelope, MalformedEnvelopeError, from_kafka
 from portalflow_contracts.topics import dead_letter_topic
+from portalflow_eventing.metrics import (
+    CONSUMER_LAG,
+    EVENTS_CONSUMED,
+    EVENTS_DEAD_LETTERED,
+    HANDLER_DURATION,
+)
 
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 
@@ -32,14 +38,18 @@ class IdempotentConsumer:
         """Apply one event in one transaction; False when it was applied before or is unknown."""
         handler = self.handlers.get(envelope.type)
         if handler is None:
+            EVENTS_CONSUMED.labels(self.group, envelope.type, "ignored").inc()
             return False
-        async with self.pool.acquire() as conn, conn.transaction():
-            first_time = await conn.fetchval(
-                "INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2)"
-                " ON CONFLICT DO NOTHING RETURNING true", self.group, envelope.id)
-            if first_time:
-                await handler(conn, envelope)
-            return bool(first_time)
+        with HANDLER_DURATION.labels(self.group, envelope.type).time():
+            async with self.pool.acquire() as conn, conn.transaction():
+                first_time = await conn.fetchval(
+                    "INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2)"
+                    " ON CONFLICT DO NOTHING RETURNING true", self.group, envelope.id)
+                if first_time:
+                    await handler(conn, envelope)
+        outcome = "applied" if first_time else "duplicate"
+        EVENTS_CONSUMED.labels(self.group, envelope.type, outcome).inc()
+        return bool(first_time)
 
     async def consume(self, record: ConsumerRecord) -> None:
         """Decode and apply a record with bounded retries; dead-letter it when they run out."""
@@ -53,14 +63,20 @@ class IdempotentConsumer:
             wait=wait_exponential(multiplier=self.backoff_seconds, max=5))
         attempts = 0
         try:
-            async for attempt in retrying:
-                with attempt:
-                    attempts += 1
-                    await self.apply(envelope)
+            with structlog.contextvars.bound_contextvars(
+                    correlation_id=envelope.correlation_id, event_id=envelope.id,
+                    event_type=envelope.type):
+                async for attempt in retrying:
+                    with attempt:
+                        attempts += 1
+                        applied = await self.apply(envelope)
+                log.info("event consumed", group=self.group, subject=envelope.subject,
+                         applied=applied, attempts=attempts)
         except Exception as error:  # every handler error ends here after the last attempt
             await self._dead_letter(record, error, attempts)
 
     async def _dead_letter(self, record: ConsumerRecord, error: Exception, attempts: int) -> None:
+        EVENTS_DEAD_LETTERED.labels(self.group, record.topic).inc()
         log.error("event dead-lettered", group=self.group, topic=record.topic,
                   partition=record.partition, offset=record.offset, error=repr(error))
         headers = [*record.headers,
@@ -75,8 +91,13 @@ class IdempotentConsumer:
     def subscribe(self, broker: KafkaBroker, *topics: str) -> None:
         """Register with FastStream: explicit group, offsets committed only after the effect."""
 
-        async def on_record(body: Any, message: KafkaMessage) -> None:
-            await self.consume(message.raw_message)
+        async def on_record(body: Any, message: KafkaMessage, consumer: Consumer) -> None:
+            record = message.raw_message
+            await self.consume(record)
+            behind = consumer.highwater(TopicPartition(record.topic, record.partition))
+            if behind is not None:
+                CONSUMER_LAG.labels(self.group, record.topic, str(record.partition)).set(
+                    max(behind - record.offset - 1, 0))
 
         broker.subscriber(
             *topics, group_id=self.group, auto_offset_reset="earliest",

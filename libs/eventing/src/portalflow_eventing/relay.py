@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 
 from portalflow_contracts.envelope import to_kafka
 from portalflow_eventing import store
+from portalflow_eventing.metrics import EVENTS_PUBLISHED, RELAY_LAG
 
 log = structlog.get_logger(__name__)
 
@@ -29,6 +30,8 @@ class Relay:
             checkpoint = await conn.fetchval(
                 "SELECT position FROM relay_checkpoints WHERE relay = $1", self.name) or 0
             events = await store.read_after(conn, checkpoint, self.batch_size)
+            RELAY_LAG.set(await conn.fetchval(
+                "SELECT coalesce(max(position), 0) FROM events") - checkpoint)
             if not events:
                 return 0
             # Sends are queued in order; the producer keeps per-partition order, and the
@@ -39,6 +42,8 @@ class Relay:
                 deliveries.append(await self.producer.send(
                     event.envelope.topic, value=value, key=key, headers=headers))
             await asyncio.gather(*deliveries)
+            for event in events:
+                EVENTS_PUBLISHED.labels(event.envelope.topic).inc()
             await conn.execute(
                 "INSERT INTO relay_checkpoints (relay, position) VALUES ($1, $2)"
                 " ON CONFLICT (relay) DO UPDATE SET position = excluded.position",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from portalflow_contracts.envelope import Envelope
+from portalflow_eventing.metrics import EVENTS_APPENDED
 
 NOTIFY_CHANNEL = "events_appended"
 
@@ -78,6 +79,8 @@ async def append(
         ],
     )
     await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+    for envelope in envelopes:  # counted before commit: a rolled-back append still counts
+        EVENTS_APPENDED.labels(envelope.type).inc()
     return current + len(envelopes)
 
 

@@ -24,6 +24,7 @@ from portalflow_contracts.topics import CUSTOMER_EVENTS
 from portalflow_documents import http as document_errors
 from portalflow_documents.blobs import FilesystemBlobStore
 from portalflow_eventing import health
+from portalflow_eventing.observability import configure_logging, instrument
 from portalflow_eventing.runtime import Subscription, running
 from portalflow_eventing.store import ConcurrencyError
 
@@ -31,6 +32,7 @@ from portalflow_eventing.store import ConcurrencyError
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; nothing connects until it starts."""
     settings = settings or Settings()
+    configure_logging("config-service", settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Portalflow config-service", version="1", lifespan=lifespan,
                   description="Admin API: flows, their portal config, opportunities.")
     app.state.settings = settings
+    instrument(app, settings.otel_exporter_otlp_endpoint)
     app.state.blobs = FilesystemBlobStore(settings.blob_store_path)
     for module in (opportunity_types, opportunities, catalog, documents, history):
         app.include_router(module.router)

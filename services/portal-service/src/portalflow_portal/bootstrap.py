@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
 from portalflow_eventing import health
+from portalflow_eventing.observability import configure_logging, instrument
 from portalflow_eventing.runtime import Subscription, running
 from portalflow_portal.adapters import projection
 from portalflow_portal.config import MIGRATIONS, Settings
@@ -19,6 +20,7 @@ READ_MODEL_GROUP = "portal-service.read-model"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; nothing connects until it starts."""
     settings = settings or Settings()
+    configure_logging("portal-service", settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Portalflow portal-service", version="1", lifespan=lifespan,
                   description="Customer API: what the customer sees and may do in the portal.")
     app.state.settings = settings
+    instrument(app, settings.otel_exporter_otlp_endpoint)
     app.include_router(http.router)
     app.include_router(health.router())
 

@@ -4,6 +4,7 @@ from typing import Annotated
 from uuid import uuid4
 
 import asyncpg
+from asgi_correlation_id import correlation_id
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -23,7 +24,6 @@ def requires(permission: str):
     def caller(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-        correlation_id: Annotated[str | None, Header(alias="X-Correlation-Id")] = None,
     ) -> Caller:
         if credentials is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required",
@@ -39,7 +39,7 @@ def requires(permission: str):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"this action needs the permission {permission!r}")
         return Caller(org_id=claims["org"], actor=f"user:{claims['sub']}",
-                      correlation_id=correlation_id or str(uuid4()))
+                      correlation_id=correlation_id.get() or str(uuid4()))
 
     return caller
 

@@ -4,6 +4,7 @@ from typing import Annotated
 from uuid import uuid4
 
 import asyncpg
+from asgi_correlation_id import correlation_id
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -40,10 +41,8 @@ def _locales(accept_language: Annotated[str | None, Header()] = None) -> list[st
     return locales
 
 
-def _correlation_id(
-    correlation_id: Annotated[str | None, Header(alias="X-Correlation-Id")] = None,
-) -> str:
-    return correlation_id or str(uuid4())
+def _correlation_id() -> str:
+    return correlation_id.get() or str(uuid4())
 
 
 Pool = Annotated[asyncpg.Pool, Depends(_pool)]
