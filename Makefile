@@ -11,7 +11,7 @@ MEMBERS := $(wildcard contracts/pyproject.toml libs/*/pyproject.toml services/*/
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install run test lint schemas check-schemas clean
+.PHONY: install run test lint schemas docs clean
 
 install: $(VENV)/.synced
 
@@ -35,8 +35,8 @@ lint: install
 schemas: install
 	$(VENV)/bin/python -m portalflow_contracts.schema
 
-check-schemas: install
-	$(VENV)/bin/python -m portalflow_contracts.schema --check
+docs: install
+	$(VENV)/bin/python -m portalflow_devstack.docs
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .run
