@@ -27,6 +27,10 @@ class Stack:
     database_url: str
     kafka_bootstrap: str
     kind: str
+    postgres: EmbeddedPostgres | None = None
+    """The embedded server, when this stack started one: fault tests restart it."""
+    broker: EmbeddedBroker | None = None
+    """The embedded broker, when this stack started one: fault tests pause it."""
 
     async def create_database(self, dbname: str) -> str:
         """Create `dbname` on this server if missing and return its DSN."""
@@ -68,12 +72,12 @@ def start_stack(workdir: Path, *, kind: str | None = None) -> Iterator[Stack]:
     log.info("starting %s stack", kind)
     with contextlib.ExitStack() as stack:
         if kind == "settings":
-            database_url, bootstrap = _from_settings()
+            yield Stack(*_from_settings(), kind=kind)
         elif kind == "testcontainers":
-            database_url, bootstrap = _start_containers(stack)
+            yield Stack(*_start_containers(stack), kind=kind)
         else:
-            database_url, bootstrap = _start_embedded(stack, Path(workdir))
-        yield Stack(database_url=database_url, kafka_bootstrap=bootstrap, kind=kind)
+            postgres, broker = _start_embedded(stack, Path(workdir))
+            yield Stack(postgres.dsn, broker.bootstrap, kind, postgres, broker)
 
 
 def _from_settings() -> tuple[str, str]:
@@ -96,8 +100,9 @@ def _start_containers(stack: contextlib.ExitStack) -> tuple[str, str]:
     return postgres.get_connection_url(), kafka.get_bootstrap_server()
 
 
-def _start_embedded(stack: contextlib.ExitStack, workdir: Path) -> tuple[str, str]:
+def _start_embedded(stack: contextlib.ExitStack,
+                    workdir: Path) -> tuple[EmbeddedPostgres, EmbeddedBroker]:
     workdir.mkdir(parents=True, exist_ok=True)
     postgres = stack.enter_context(EmbeddedPostgres(workdir / "pgdata"))
     broker = stack.enter_context(EmbeddedBroker(workdir))
-    return postgres.dsn, broker.bootstrap
+    return postgres, broker

@@ -1,5 +1,6 @@
 """The idempotent consumer: effect and processed event id commit together; offsets after."""
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -21,6 +22,8 @@ from portalflow_eventing.metrics import (
 )
 
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+TRANSIENT = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+             asyncpg.TooManyConnectionsError, asyncpg.exceptions.OperatorInterventionError)
 
 log = structlog.get_logger(__name__)
 
@@ -72,7 +75,13 @@ class IdempotentConsumer:
                         applied = await self.apply(envelope)
                 log.info("event consumed", group=self.group, subject=envelope.subject,
                          applied=applied, attempts=attempts)
-        except Exception as error:  # every handler error ends here after the last attempt
+        except TRANSIENT as error:
+            # Not the message's fault: keep it (and its partition) until Postgres is back.
+            log.warning("infrastructure unavailable, the message will be redelivered",
+                        group=self.group, error=repr(error))
+            await asyncio.sleep(self.backoff_seconds * 10)
+            raise
+        except Exception as error:  # every other error ends here after the last attempt
             await self._dead_letter(record, error, attempts)
 
     async def _dead_letter(self, record: ConsumerRecord, error: Exception, attempts: int) -> None:

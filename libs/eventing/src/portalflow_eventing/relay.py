@@ -51,7 +51,18 @@ class Relay:
             return len(events)
 
     async def run(self) -> None:
-        """Hold the relay's advisory lock, then publish as events are appended, until cancelled."""
+        """Publish as events are appended, while holding the relay's lock, until cancelled."""
+        while True:
+            try:
+                await self._run_while_locked()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("relay lost Postgres, will start again", relay=self.name,
+                            error=repr(error))
+                await asyncio.sleep(self.idle_poll_seconds)
+
+    async def _run_while_locked(self) -> None:
+        # Single-active: the session advisory lock lives as long as this connection; if the
+        # connection dies the lock is gone (another replica may take over), so we stop too.
         async with self.pool.acquire() as lock_conn:
             lock_id = zlib.crc32(self.name.encode())
             while not await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_id):
@@ -59,14 +70,14 @@ class Relay:
             log.info("relay active", relay=self.name)
             await lock_conn.add_listener(store.NOTIFY_CHANNEL, self._on_notify)
             try:
-                await self._loop()
+                await self._loop(lock_conn)
             finally:
                 with suppress(Exception):
                     await lock_conn.remove_listener(store.NOTIFY_CHANNEL, self._on_notify)
                     await lock_conn.execute("SELECT pg_advisory_unlock($1)", lock_id)
 
-    async def _loop(self) -> None:
-        while True:
+    async def _loop(self, lock_conn: asyncpg.Connection) -> None:
+        while not lock_conn.is_closed():
             self._wakeup.clear()
             try:
                 if await self.publish_pending() == self.batch_size:
@@ -77,6 +88,7 @@ class Relay:
                 continue
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.idle_poll_seconds)
+        raise asyncpg.InterfaceError("the relay's lock connection closed")
 
     def _on_notify(self, *_: object) -> None:
         self._wakeup.set()
