@@ -16,6 +16,10 @@ PARTITIONS: dict[str, int] = {
 }
 
 
+DEAD_LETTER_PARTITIONS = 1
+"""One partition: operators read and replay failures in the order they happened."""
+
+
 def dead_letter_topic(consumer_group: str) -> str:
     """The dead-letter topic of one consumer group."""
     return f"portalflow.dead-letter.{consumer_group}"

@@ -125,7 +125,10 @@ async def test_broker_topics_produce_consume_pause_resume(broker: EmbeddedBroker
 
         broker.pause()
         assert broker.paused
-        assert psutil.Process(broker.pid).status() == psutil.STATUS_STOPPED
+        deadline = time.monotonic() + 5  # SIGSTOP is delivered asynchronously
+        while psutil.Process(broker.pid).status() != psutil.STATUS_STOPPED:
+            assert time.monotonic() < deadline, "the broker did not stop"
+            time.sleep(0.01)
         broker.resume()
         meta = await asyncio.wait_for(producer.send_and_wait("devstack.test", b"again"), 30)
         assert meta.offset >= 0

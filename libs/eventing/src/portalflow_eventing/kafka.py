@@ -27,7 +27,9 @@ async def ensure_topics(bootstrap_servers: str, partitions: Mapping[str, int],
     await admin.start()
     try:
         response = await admin.create_topics(
-            [NewTopic(name, count, replication_factor=1) for name, count in partitions.items()])
+            [NewTopic(name, count, replication_factor=1,
+                      topic_configs={"retention.ms": "-1"})  # the read model is rebuilt from them
+             for name, count in partitions.items()])
         # create_topics reports failures as error codes rather than raising.
         for topic, code, *rest in response.topic_errors:
             if code not in (0, TopicAlreadyExistsError.errno):

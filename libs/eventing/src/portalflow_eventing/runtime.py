@@ -10,7 +10,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
-from portalflow_contracts.topics import PARTITIONS
+from portalflow_contracts.topics import DEAD_LETTER_PARTITIONS, PARTITIONS, dead_letter_topic
 from portalflow_eventing import kafka
 from portalflow_eventing.consumer import Handler, IdempotentConsumer
 from portalflow_eventing.migrations import migrate
@@ -53,12 +53,15 @@ async def running(
     try:
         async with pool.acquire() as conn:
             await migrate(conn, *migrations)
-        await kafka.ensure_topics(settings.kafka_bootstrap_servers, PARTITIONS)
+        subs = subscriptions(pool)
+        await kafka.ensure_topics(settings.kafka_bootstrap_servers, {
+            **PARTITIONS, **{dead_letter_topic(sub.group): DEAD_LETTER_PARTITIONS
+                             for sub in subs}})
         producer = kafka.producer(settings.kafka_bootstrap_servers,
                                   idempotence=settings.kafka_idempotent_producer)
         await producer.start()
         broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None)
-        for sub in subscriptions(pool):
+        for sub in subs:
             IdempotentConsumer(pool, sub.group, sub.handlers, producer,
                                max_attempts=settings.consumer_max_attempts,
                                ).subscribe(broker, *sub.topics)

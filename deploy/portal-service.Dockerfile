@@ -1,0 +1,71 @@
+# syntax=docker/dockerfile:1
+# portal-service image. Build from the repository root:
+#   docker build -f deploy/portal-service.Dockerfile -t portalflow-portal-service .
+# deploy/README.md describes the image; deploy/compose.yaml runs it.
+
+# --- build: the locked environment of this one service, made by uv ----------------------------
+FROM python:3.11-slim AS build
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    UV_PYTHON_DOWNLOADS=never \
+    UV_PYTHON=/usr/local/bin/python3.11 \
+    UV_PROJECT_ENVIRONMENT=/app/.venv \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_NO_CACHE=1
+
+# The same uv the Makefile pins.
+RUN pip install uv==0.13.9
+
+WORKDIR /app
+
+# Dependencies first, from the lock alone: this layer is rebuilt only when a pyproject.toml or
+# uv.lock changes. uv needs every workspace member's pyproject.toml to read the workspace.
+COPY pyproject.toml uv.lock ./
+COPY contracts/pyproject.toml contracts/
+COPY libs/eventing/pyproject.toml libs/eventing/
+COPY libs/documents/pyproject.toml libs/documents/
+COPY libs/devstack/pyproject.toml libs/devstack/
+COPY services/config-service/pyproject.toml services/config-service/
+COPY services/portal-service/pyproject.toml services/portal-service/
+RUN uv sync --frozen --no-dev --no-install-workspace --package portalflow-portal
+
+# Then the sources of the members this service needs. They stay installed in place (editable):
+# the service finds its migrations beside its source tree (portalflow_portal.config.MIGRATIONS).
+COPY contracts/src contracts/src
+COPY libs/eventing/src libs/eventing/src
+COPY libs/documents/src libs/documents/src
+COPY services/portal-service/src services/portal-service/src
+COPY services/portal-service/migrations services/portal-service/migrations
+RUN uv sync --frozen --no-dev --package portalflow-portal \
+ && /app/.venv/bin/python -m compileall -q contracts/src libs/eventing/src libs/documents/src \
+      services/portal-service/src
+
+# --- runtime: the environment and sources, no build tools, not root ----------------------------
+FROM python:3.11-slim AS runtime
+
+# One uid for both services' images, so the blob volume they share is writable by both.
+RUN groupadd --system --gid 10001 portalflow \
+ && useradd --system --uid 10001 --gid portalflow --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin portalflow \
+ && mkdir -p /var/lib/portalflow/blobs \
+ && chown -R portalflow:portalflow /var/lib/portalflow
+
+# Code and environment stay owned by root: the service cannot change what it runs.
+COPY --from=build /app /app
+
+ENV PATH=/app/.venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    ENVIRONMENT=production \
+    BLOB_STORE_PATH=/var/lib/portalflow/blobs
+
+WORKDIR /app
+USER portalflow:portalflow
+EXPOSE 8002
+
+# /readyz answers 200 only while PostgreSQL and Kafka both answer; urlopen raises on 503.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8002/readyz', timeout=4)"]
+
+CMD ["portalflow-portal", "serve", "--host", "0.0.0.0", "--port", "8002"]
