@@ -1,4 +1,4 @@
-"""Commands on opportunities, from the back office and from customers' events."""
+"""Commands on opportunities from the back office; customer events are in customer_actions."""
 
 import hashlib
 import secrets
@@ -12,13 +12,10 @@ from portalflow_config.application.catalog import load_catalog
 from portalflow_config.application.flows import load_flow
 from portalflow_config.application.unit_of_work import Caller, append, check_version, transact
 from portalflow_config.domain import opportunity as rules
-from portalflow_config.domain.errors import CustomerActionRejectedError, NotFoundError
+from portalflow_config.domain.errors import NotFoundError
 from portalflow_config.domain.opportunity import Opportunity
-from portalflow_contracts.envelope import Envelope
-from portalflow_contracts.events.customer import CustomerAcceptedOffer
 from portalflow_contracts.events.opportunity import (
     ContractIssued,
-    CustomerActionRejected,
     InstallerAssigned,
     OfferIssued,
     OpportunityOpened,
@@ -144,18 +141,3 @@ async def revoke_portal_access(pool: asyncpg.Pool, caller: Caller, opportunity_i
 
     return await _change(pool, caller, opportunity_id, if_match, decide)
 
-
-async def on_customer_accepted_offer(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    """Apply the customer's offer acceptance, or record why it could not be applied."""
-    action = CustomerAcceptedOffer.model_validate(envelope.data)
-    caller = Caller(org_id=envelope.org_id, actor=envelope.actor or "customer",
-                    correlation_id=envelope.correlation_id, causation_id=envelope.id)
-    current, version = await load_opportunity(conn, caller.org_id, action.opportunity_id)
-    current_flow, _ = await load_flow(conn, caller.org_id, current.opportunity_type_id)
-    try:
-        events = rules.accept_offer(current, current_flow, action, envelope.id)
-    except CustomerActionRejectedError as rejection:
-        events = [CustomerActionRejected(
-            opportunity_id=action.opportunity_id, customer_event_id=envelope.id,
-            customer_event_type=envelope.type, reason=str(rejection))]
-    await append(conn, caller, action.opportunity_id, version, events)

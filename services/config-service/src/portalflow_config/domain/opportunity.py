@@ -12,8 +12,10 @@ from portalflow_config.domain.field_values import validate_value
 from portalflow_config.domain.flow import OpportunityType
 from portalflow_contracts.events.customer import CustomerAcceptedOffer
 from portalflow_contracts.events.opportunity import (
+    ConditionAccepted,
     ContractIssued,
     CustomerActionRejected,
+    DrawingSubmitted,
     FieldValueSet,
     InstallerAssigned,
     OfferAccepted,
@@ -23,9 +25,12 @@ from portalflow_contracts.events.opportunity import (
     OpportunityOpened,
     PortalAccessGranted,
     PortalAccessRevoked,
+    ReactivationRequested,
+    SignedContractReceived,
+    StepCompleted,
     SubstateChanged,
 )
-from portalflow_contracts.values import Cause, ExternalAction, PanelKey
+from portalflow_contracts.values import Cause, DocumentRef, ExternalAction, PanelKey
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
 
@@ -42,6 +47,9 @@ class Opportunity:
     fields: dict[str, object] = field(default_factory=dict)  # field id → value
     installer: InstallerAssigned | None = None
     contracts: dict[str, ContractIssued] = field(default_factory=dict)
+    accepted_conditions: dict[str, int] = field(default_factory=dict)  # condition id → version
+    drawing: DrawingSubmitted | None = None
+    signed_contracts: dict[str, DocumentRef] = field(default_factory=dict)  # contract id → copy
 
 
 def evolve(opportunity: Opportunity | None, event: OpportunityEvent) -> Opportunity:
@@ -66,9 +74,22 @@ def evolve(opportunity: Opportunity | None, event: OpportunityEvent) -> Opportun
         case ContractIssued():
             return replace(opportunity, contracts={**opportunity.contracts,
                                                    event.contract_id: event})
-        case CustomerActionRejected():
+        case ConditionAccepted():
+            return replace(opportunity, accepted_conditions={
+                **opportunity.accepted_conditions, event.condition_id: event.version})
+        case DrawingSubmitted():
+            return replace(opportunity, drawing=event)
+        case SignedContractReceived():
+            return replace(opportunity, signed_contracts={
+                **opportunity.signed_contracts, event.contract_id: event.document})
+        case CustomerActionRejected() | StepCompleted() | ReactivationRequested():
             return opportunity
     raise TypeError(f"not an opportunity event: {event!r}")
+
+
+def panel_text(panel: PanelKey | None) -> str:
+    """How a panel is named in a rejection reason."""
+    return f"the {panel} panel" if panel else "no panel"
 
 
 def open_opportunity(flow: OpportunityType, command: OpportunityOpened) -> list:
@@ -100,7 +121,9 @@ def accept_offer(opportunity: Opportunity, flow: OpportunityType,
                  action: CustomerAcceptedOffer, customer_event_id: str) -> list:
     """The customer accepted an offer: reject the others, apply `accept-budget` if mapped."""
     if flow.panel(opportunity.substate_id) is not PanelKey.OFFER:
-        raise CustomerActionRejectedError("the current substate does not show the offer panel")
+        raise CustomerActionRejectedError(
+            f"substate {opportunity.substate_id} does not show the offer panel; it shows "
+            f"{panel_text(flow.panel(opportunity.substate_id))}")
     status = opportunity.offers.get(action.offer_id)
     if status is None:
         raise CustomerActionRejectedError(f"offer {action.offer_id} does not exist")

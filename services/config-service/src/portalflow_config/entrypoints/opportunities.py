@@ -10,6 +10,7 @@ from portalflow_config.entrypoints.deps import IfMatch, OpportunityReader, Oppor
 from portalflow_config.entrypoints.opportunity_schemas import (
     ContractCreate,
     ContractPublic,
+    DrawingPublic,
     FieldValue,
     InstallerAssignment,
     OfferCreate,
@@ -40,8 +41,12 @@ async def _respond(pool, caller: Caller, opportunity_id: str,
         offers=current.offers, portal_access=current.portal_access, fields=current.fields,
         installer=current.installer and InstallerAssignment(
             installer=current.installer.installer, visit_at=current.installer.visit_at),
-        contracts=[ContractPublic(**c.model_dump(include={"contract_id", "title", "document"}))
+        contracts=[ContractPublic(**c.model_dump(include={"contract_id", "title", "document"}),
+                                  signed_document=current.signed_contracts.get(c.contract_id))
                    for c in current.contracts.values()],
+        accepted_conditions=current.accepted_conditions,
+        drawing=current.drawing and DrawingPublic(roof=current.drawing.roof,
+                                                  roof_area_m2=current.drawing.roof_area_m2),
         version=version)
 
 

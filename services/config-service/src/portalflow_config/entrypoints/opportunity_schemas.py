@@ -32,6 +32,13 @@ class ContractPublic(BaseModel):
     contract_id: str
     title: str
     document: DocumentRef
+    signed_document: DocumentRef | None = Field(
+        None, description="The signed copy the customer uploaded; null until then.")
+
+
+class DrawingPublic(BaseModel):
+    roof: dict = Field(description="GeoJSON FeatureCollection of the roof's polygons (WGS84).")
+    roof_area_m2: float
 
 
 class FieldValue(Body):
@@ -49,6 +56,10 @@ class OpportunityPublic(BaseModel):
     fields: dict[str, Any] = Field(description="Dynamic field id → value.")
     installer: InstallerAssignment | None
     contracts: list[ContractPublic]
+    accepted_conditions: dict[str, int] = Field(
+        description="Condition id → the version the customer accepted; an older version than "
+                    "the condition's current one must be accepted again.")
+    drawing: DrawingPublic | None = Field(description="The customer's roof drawing, if any.")
     version: int
 
 
