@@ -44,12 +44,20 @@ async def store_upload(conn: asyncpg.Connection, blobs: FilesystemBlobStore, upl
     sha256, size = await blobs.put(chunks(), limit)
     document = DocumentRef(document_id=str(uuid4()), sha256=sha256, size=size,
                            file_name=safe_file_name(upload.filename), content_type=kind)
+    await record(conn, document, org_id=org_id, opportunity_id=opportunity_id,
+                 uploaded_by=uploaded_by)
+    return document
+
+
+async def record(conn: asyncpg.Connection, document: DocumentRef, *, org_id: str,
+                 opportunity_id: str | None, uploaded_by: str) -> None:
+    """Make a document in the blob store known to this service; recording twice is harmless."""
     await conn.execute(
         "INSERT INTO documents (document_id, org_id, opportunity_id, sha256, file_name,"
-        " content_type, size, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        document.document_id, org_id, opportunity_id, sha256, document.file_name, kind, size,
-        uploaded_by)
-    return document
+        " content_type, size, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        " ON CONFLICT (document_id) DO NOTHING",
+        UUID(document.document_id), org_id, opportunity_id, document.sha256,
+        document.file_name, document.content_type, document.size, uploaded_by)
 
 
 async def find(conn: asyncpg.Connection, document_id: str, org_id: str) -> asyncpg.Record | None:

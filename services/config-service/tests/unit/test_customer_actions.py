@@ -208,6 +208,9 @@ def test_a_null_value_clears_a_field():
      "field 'bill' is a file field: its value is an uploaded document"),
     ("info", SET_DNI, (),
      "the customer acted in substate docs but the opportunity is in substate info now"),
+    ("drawing", SET_DNI.model_copy(update={"substate_id": "drawing"}), (),
+     "fields are filled in only on a documentation panel; substate drawing shows the "
+     "drawing panel"),
 ])
 def test_a_field_value_that_does_not_fit_is_rejected(substate, action, extra, reason):
     assert rejection(rules.set_field_value, given(substate, catalog=extra), action) == reason

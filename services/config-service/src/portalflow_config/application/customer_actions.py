@@ -26,11 +26,13 @@ from portalflow_contracts.events.customer import (
     CustomerUploadedSignedContract,
 )
 from portalflow_contracts.events.opportunity import CustomerActionRejected
+from portalflow_contracts.values import DocumentRef
+from portalflow_documents import uploads
 from portalflow_eventing import store
 
 
 async def _apply(conn: asyncpg.Connection, envelope: Envelope, model: type[CustomerEvent],
-                 rule: rules.Rule) -> None:
+                 rule: rules.Rule) -> list:
     """Load the opportunity, its flow and the catalog; append the rule's events or a rejection."""
     action = model.model_validate(envelope.data)
     caller = Caller(org_id=envelope.org_id, actor=envelope.actor or "customer",
@@ -48,6 +50,15 @@ async def _apply(conn: asyncpg.Connection, envelope: Envelope, model: type[Custo
             opportunity_id=action.opportunity_id, customer_event_id=envelope.id,
             customer_event_type=envelope.type, reason=str(rejection))]
     await append(conn, caller, action.opportunity_id, version, events)
+    return events
+
+
+async def _keep_document(conn: asyncpg.Connection, envelope: Envelope, events: list,
+                         document: dict) -> None:
+    """Let the back office read an accepted customer upload (the blob store is shared)."""
+    if not any(isinstance(event, CustomerActionRejected) for event in events):
+        await uploads.record(conn, DocumentRef.model_validate(document), org_id=envelope.org_id,
+                             opportunity_id=envelope.subject, uploaded_by=envelope.actor or "")
 
 
 async def on_customer_set_field_value(conn: asyncpg.Connection, envelope: Envelope) -> None:
@@ -57,7 +68,8 @@ async def on_customer_set_field_value(conn: asyncpg.Connection, envelope: Envelo
 
 async def on_customer_uploaded_document(conn: asyncpg.Connection, envelope: Envelope) -> None:
     """Set a file field of the current panel to the customer's document."""
-    await _apply(conn, envelope, CustomerUploadedDocument, rules.set_field_value)
+    events = await _apply(conn, envelope, CustomerUploadedDocument, rules.set_field_value)
+    await _keep_document(conn, envelope, events, envelope.data["document"])
 
 
 async def on_customer_accepted_condition(conn: asyncpg.Connection, envelope: Envelope) -> None:
@@ -83,7 +95,9 @@ async def on_customer_accepted_offer(conn: asyncpg.Connection, envelope: Envelop
 async def on_customer_uploaded_signed_contract(conn: asyncpg.Connection,
                                                envelope: Envelope) -> None:
     """Record the signed copy of a contract."""
-    await _apply(conn, envelope, CustomerUploadedSignedContract, rules.receive_signed_contract)
+    events = await _apply(conn, envelope, CustomerUploadedSignedContract,
+                          rules.receive_signed_contract)
+    await _keep_document(conn, envelope, events, envelope.data["document"])
 
 
 async def on_customer_requested_reactivation(conn: asyncpg.Connection,

@@ -46,6 +46,9 @@ def set_field_value(situation: Situation, action: CustomerSetFieldValue | Custom
                     customer_event_id: str) -> list:
     """A value (or an uploaded document) for an editable field bound to the current panel."""
     _require_substate(situation, action)
+    if situation.panel not in DOCUMENTATION_PANELS:
+        raise Rejected(f"fields are filled in only on a documentation panel; substate "
+                       f"{situation.substate_id} shows {panel_text(situation.panel)}")
     binding = next((b for b in situation.bindings if b.field == action.field_id), None)
     if binding is None:
         active = situation.catalog.active_field_ids()
