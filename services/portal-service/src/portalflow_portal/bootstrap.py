@@ -6,13 +6,20 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
+from portalflow_documents import http as document_errors
+from portalflow_documents.blobs import FilesystemBlobStore
 from portalflow_eventing import health
 from portalflow_eventing.observability import configure_logging, instrument
 from portalflow_eventing.runtime import Subscription, running
-from portalflow_portal.adapters import projection
+from portalflow_portal.adapters import live, projection
 from portalflow_portal.config import MIGRATIONS, Settings
-from portalflow_portal.domain.errors import ActionNotAllowedError, NotFoundError
-from portalflow_portal.entrypoints import http
+from portalflow_portal.domain.errors import (
+    ActionNotAllowedError,
+    InvalidActionError,
+    NotFoundError,
+    StepIncompleteError,
+)
+from portalflow_portal.entrypoints import actions, http, stream
 
 READ_MODEL_GROUP = "portal-service.read-model"
 
@@ -28,15 +35,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             Subscription(READ_MODEL_GROUP, [FLOW_DEFINITIONS, OPPORTUNITIES],
                          projection.HANDLERS)]
         async with running(settings, name="portal-service", migrations=MIGRATIONS,
-                           subscriptions=subscriptions) as runtime:
+                           subscriptions=subscriptions) as runtime, \
+                live.listening(settings.database_url) as hub:
             app.state.runtime = runtime
+            app.state.live = hub  # one LISTEN connection, fanned out to every SSE stream
             yield
 
     app = FastAPI(title="Portalflow portal-service", version="1", lifespan=lifespan,
                   description="Customer API: what the customer sees and may do in the portal.")
     app.state.settings = settings
+    app.state.blobs = FilesystemBlobStore(settings.blob_store_path)
     instrument(app, settings.otel_exporter_otlp_endpoint)
     app.include_router(http.router)
+    app.include_router(actions.router)
+    app.include_router(stream.router)
     app.include_router(health.router())
 
     @app.exception_handler(NotFoundError)
@@ -46,5 +58,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ActionNotAllowedError)
     async def not_allowed(_: Request, error: ActionNotAllowedError) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
+
+    @app.exception_handler(InvalidActionError)
+    async def invalid(_: Request, error: InvalidActionError) -> JSONResponse:
+        detail = [{"loc": list(loc), "msg": message, "type": "value_error"}
+                  for loc, message in error.problems]
+        return JSONResponse({"detail": detail},
+                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    @app.exception_handler(StepIncompleteError)
+    async def incomplete(_: Request, error: StepIncompleteError) -> JSONResponse:
+        return JSONResponse({"detail": str(error), "missing": error.missing},
+                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+    document_errors.add_error_handlers(app)
 
     return app

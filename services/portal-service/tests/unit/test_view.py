@@ -3,6 +3,7 @@
 import copy
 
 from portalflow_contracts.events import flow as events
+from portalflow_contracts.events.catalog import CatalogEvent
 from portalflow_contracts.events.flow import (
     OpportunityTypeCreated,
     StateDefinition,
@@ -10,8 +11,9 @@ from portalflow_contracts.events.flow import (
     SubstateDefinition,
     SubstatePortalConfigSaved,
 )
+from portalflow_contracts.events.opportunity import OpportunityEvent
 from portalflow_contracts.registry import EVENT_TYPES
-from portalflow_portal.adapters.projection import HANDLERS
+from portalflow_portal.adapters.projection import HANDLERS, NOT_SHOWN
 from portalflow_portal.domain import definition, view
 
 EVENTS = [
@@ -78,8 +80,8 @@ def test_the_offer_panel_carries_the_offers_in_the_order_issued():
     offers = {"b": {"title": "8 kW", "status": "open", "issued_at": "2026-11-02T10:00:00+00:00"},
               "a": {"title": "6 kW", "status": "open", "issued_at": "2026-11-01T10:00:00+00:00"}}
     shown = view.build(flow(), opportunity("offer", ["offer"], offers), ["es"])
-    expected = {"key": "offer", "offers": [{"offer_id": "a", **offers["a"]},
-                                           {"offer_id": "b", **offers["b"]}]}
+    expected = {"key": "offer", "fields": [], "offers": [{"offer_id": "a", **offers["a"]},
+                                                         {"offer_id": "b", **offers["b"]}]}
     assert shown["current"]["panel"] == expected
 
 
@@ -158,3 +160,19 @@ def test_every_flow_event_type_is_projected():
     flow_types = {t for t, model in EVENT_TYPES.items() if issubclass(model, events.FlowEvent)}
     assert flow_types <= set(HANDLERS)
     assert {model.type for model in definition.APPLY} == flow_types
+
+
+def test_every_catalog_and_opportunity_event_is_projected_or_shows_nothing():
+    kinds = (CatalogEvent, OpportunityEvent)
+    types = {t for t, model in EVENT_TYPES.items() if issubclass(model, kinds)}
+    assert types - NOT_SHOWN <= set(HANDLERS)
+
+
+def test_while_the_flow_lacks_the_current_substate_the_view_still_shows_the_steps():
+    # A substate's removal can be projected before the move away from it (two topics).
+    removed = flow(events.SubstateRemoved(opportunity_type_id="solar", state_id="start",
+                                          substate_id="review"))
+    shown = view.build(removed, opportunity("review", ["docs", "review"]), ["es"])
+    assert shown["current"] is None
+    assert [s["status"] for s in shown["states"][0]["substates"]] == ["done", "upcoming"]
+    assert shown["steps"] == {"previous": None, "current": None, "next": None}

@@ -1,14 +1,23 @@
-"""Projects flow-definition and opportunity events into the read model."""
+"""Projects flow-definition, catalog and opportunity events into the read model.
+
+Each handler runs in the idempotent consumer's transaction and ends by notifying live
+listeners (delivered at commit) of whom the change concerns: the opportunity, or the whole org
+for flow, catalog and settings changes.
+"""
 
 import json
+from collections.abc import Callable
+from uuid import UUID
 
 import asyncpg
 
 from portalflow_contracts.envelope import Envelope
-from portalflow_contracts.events import opportunity
+from portalflow_contracts.events import catalog
+from portalflow_contracts.events import opportunity as events
 from portalflow_contracts.registry import parse
 from portalflow_eventing.consumer import Handler
-from portalflow_portal.domain import definition
+from portalflow_portal.adapters import catalog_projection, live
+from portalflow_portal.domain import definition, field_state
 
 
 async def on_flow_event(conn: asyncpg.Connection, envelope: Envelope) -> None:
@@ -25,7 +34,7 @@ async def on_flow_event(conn: asyncpg.Connection, envelope: Envelope) -> None:
 
 
 async def on_opened(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    event = opportunity.OpportunityOpened.model_validate(envelope.data)
+    event = events.OpportunityOpened.model_validate(envelope.data)
     await conn.execute(
         "INSERT INTO portal_opportunities (opportunity_id, org_id, opportunity_type_id,"
         " substate_id, visited, title, locale) VALUES ($1, $2, $3, $4, ARRAY[$4], $5, $6)",
@@ -34,57 +43,177 @@ async def on_opened(conn: asyncpg.Connection, envelope: Envelope) -> None:
 
 
 async def on_substate_changed(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    event = opportunity.SubstateChanged.model_validate(envelope.data)
+    event = events.SubstateChanged.model_validate(envelope.data)
     await conn.execute(
         "UPDATE portal_opportunities SET substate_id = $2,"
         " visited = array_append(array_remove(visited, $2), $2) WHERE opportunity_id = $1",
         event.opportunity_id, event.to_substate_id)
 
 
-async def _set_offer(conn: asyncpg.Connection, opportunity_id: str, offer_id: str,
-                     changes: dict) -> None:
+async def _merge(conn: asyncpg.Connection, column: str, opportunity_id: str, key: str,
+                 changes: dict) -> None:
+    """Merge `changes` into the entry `key` of the opportunity's JSON object `column`."""
+    assert column in {"offers", "contracts"}, column
     await conn.execute(
-        "UPDATE portal_opportunities SET offers = jsonb_set(offers, ARRAY[$2],"
-        " coalesce(offers -> $2, '{}'::jsonb) || $3::jsonb) WHERE opportunity_id = $1",
-        opportunity_id, offer_id, json.dumps(changes))
+        f"UPDATE portal_opportunities SET {column} = jsonb_set({column}, ARRAY[$2],"
+        f" coalesce({column} -> $2, '{{}}'::jsonb) || $3::jsonb) WHERE opportunity_id = $1",
+        opportunity_id, key, json.dumps(changes))
 
 
 async def on_offer_issued(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    event = opportunity.OfferIssued.model_validate(envelope.data)
-    await _set_offer(conn, event.opportunity_id, event.offer_id, {
+    event = events.OfferIssued.model_validate(envelope.data)
+    await _merge(conn, "offers", event.opportunity_id, event.offer_id, {
         "title": event.title, "amount": str(event.amount), "currency": event.currency,
         "status": "open", "issued_at": envelope.time.isoformat()})
 
 
 async def on_offer_accepted(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    event = opportunity.OfferAccepted.model_validate(envelope.data)
-    await _set_offer(conn, event.opportunity_id, event.offer_id, {"status": "accepted"})
+    event = events.OfferAccepted.model_validate(envelope.data)
+    await _merge(conn, "offers", event.opportunity_id, event.offer_id, {"status": "accepted"})
 
 
 async def on_offer_rejected(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    event = opportunity.OfferRejected.model_validate(envelope.data)
-    await _set_offer(conn, event.opportunity_id, event.offer_id, {"status": "rejected"})
+    event = events.OfferRejected.model_validate(envelope.data)
+    await _merge(conn, "offers", event.opportunity_id, event.offer_id, {"status": "rejected"})
 
 
 async def on_portal_access_granted(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    event = opportunity.PortalAccessGranted.model_validate(envelope.data)
+    event = events.PortalAccessGranted.model_validate(envelope.data)
     await conn.execute(
         "INSERT INTO portal_access (token_sha256, opportunity_id) VALUES ($1, $2)"
         " ON CONFLICT DO NOTHING", event.token_sha256, event.opportunity_id)
 
 
 async def on_portal_access_revoked(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    event = opportunity.PortalAccessRevoked.model_validate(envelope.data)
+    event = events.PortalAccessRevoked.model_validate(envelope.data)
     await conn.execute("DELETE FROM portal_access WHERE opportunity_id = $1", event.opportunity_id)
 
 
-HANDLERS: dict[str, Handler] = {
+async def _customer_event(conn: asyncpg.Connection,
+                          event_id: str | None) -> asyncpg.Record | None:
+    """Position and payload of one of our own customer events in our outbox; None if not ours."""
+    try:
+        uuid = UUID(event_id) if event_id else None
+    except ValueError:
+        return None
+    return uuid and await conn.fetchrow(
+        "SELECT position, data FROM events WHERE event_id = $1", uuid)
+
+
+async def _change_field(conn: asyncpg.Connection, opportunity_id: str, field_id: str,
+                        change: Callable[[dict | None], dict]) -> None:
+    """Replace a field's state by `change(state)`; the row lock orders it with customer writes."""
+    state = await conn.fetchval(
+        "SELECT fields -> $2 FROM portal_opportunities WHERE opportunity_id = $1 FOR UPDATE",
+        opportunity_id, field_id)
+    await conn.execute(
+        "UPDATE portal_opportunities SET fields = jsonb_set(fields, ARRAY[$2], $3::jsonb)"
+        " WHERE opportunity_id = $1",
+        opportunity_id, field_id, json.dumps(change(json.loads(state) if state else None)))
+
+
+async def on_field_value_set(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """A confirmed value; when it echoes a customer write of ours, that write is no longer due."""
+    event = events.FieldValueSet.model_validate(envelope.data)
+    cause = await _customer_event(conn, envelope.causation_id)
+    caused_by = cause["position"] if cause else None
+    await _change_field(conn, event.opportunity_id, event.field_id,
+                        lambda state: field_state.confirmed(state, event.value, caused_by))
+
+
+async def on_customer_action_rejected(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    """A refused customer field write stops showing; the confirmed value shows again."""
+    event = events.CustomerActionRejected.model_validate(envelope.data)
+    refused = await _customer_event(conn, event.customer_event_id)
+    field_id = refused and json.loads(refused["data"]).get("field_id")
+    if field_id:
+        await _change_field(conn, event.opportunity_id, field_id,
+                            lambda state: field_state.rejected(state, refused["position"]))
+
+
+async def on_condition_accepted(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    event = events.ConditionAccepted.model_validate(envelope.data)
+    await conn.execute(
+        "UPDATE portal_opportunities SET accepted_conditions = jsonb_set(accepted_conditions,"
+        " ARRAY[$2], to_jsonb(greatest($3, coalesce((accepted_conditions ->> $2)::int, 0))))"
+        " WHERE opportunity_id = $1", event.opportunity_id, event.condition_id, event.version)
+
+
+async def on_installer_assigned(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    event = events.InstallerAssigned.model_validate(envelope.data)
+    await conn.execute(
+        "UPDATE portal_opportunities SET installer = $2::jsonb WHERE opportunity_id = $1",
+        event.opportunity_id,
+        json.dumps(event.model_dump(mode="json", include={"installer", "visit_at"})))
+
+
+async def on_contract_issued(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    event = events.ContractIssued.model_validate(envelope.data)
+    await _merge(conn, "contracts", event.opportunity_id, event.contract_id, {
+        "title": event.title, "document": event.document.model_dump(mode="json"),
+        "signed_document": None, "issued_at": envelope.time.isoformat()})
+
+
+async def on_signed_contract_received(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    event = events.SignedContractReceived.model_validate(envelope.data)
+    await _merge(conn, "contracts", event.opportunity_id, event.contract_id,
+                 {"signed_document": event.document.model_dump(mode="json")})
+
+
+async def on_drawing_submitted(conn: asyncpg.Connection, envelope: Envelope) -> None:
+    event = events.DrawingSubmitted.model_validate(envelope.data)
+    await conn.execute(
+        "UPDATE portal_opportunities SET drawing = $2::jsonb WHERE opportunity_id = $1",
+        event.opportunity_id,
+        json.dumps(event.model_dump(mode="json", include={"roof", "roof_area_m2"})))
+
+
+def _telling_org(handler: Handler) -> Handler:
+    async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        await handler(conn, envelope)
+        await live.notify_org(conn, envelope.org_id)
+    return handle
+
+
+def _telling_opportunity(handler: Handler) -> Handler:
+    async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
+        await handler(conn, envelope)
+        await live.notify(conn, envelope.data["opportunity_id"])
+    return handle
+
+
+ORG_HANDLERS: dict[str, Handler] = {
     **{model.type: on_flow_event for model in definition.APPLY},
-    opportunity.OpportunityOpened.type: on_opened,
-    opportunity.SubstateChanged.type: on_substate_changed,
-    opportunity.OfferIssued.type: on_offer_issued,
-    opportunity.OfferAccepted.type: on_offer_accepted,
-    opportunity.OfferRejected.type: on_offer_rejected,
-    opportunity.PortalAccessGranted.type: on_portal_access_granted,
-    opportunity.PortalAccessRevoked.type: on_portal_access_revoked,
+    catalog.DynamicFieldDefined.type: catalog_projection.on_field_defined,
+    catalog.DynamicFieldUpdated.type: catalog_projection.on_field_updated,
+    catalog.DynamicFieldRetired.type: catalog_projection.on_field_retired,
+    catalog.ConditionPublished.type: catalog_projection.on_condition_published,
+    catalog.ConditionRevised.type: catalog_projection.on_condition_published,
+    catalog.ConditionRetired.type: catalog_projection.on_condition_retired,
+    catalog.PortalSettingsSaved.type: catalog_projection.on_portal_settings_saved,
+}
+
+OPPORTUNITY_HANDLERS: dict[str, Handler] = {
+    events.OpportunityOpened.type: on_opened,
+    events.SubstateChanged.type: on_substate_changed,
+    events.OfferIssued.type: on_offer_issued,
+    events.OfferAccepted.type: on_offer_accepted,
+    events.OfferRejected.type: on_offer_rejected,
+    events.PortalAccessGranted.type: on_portal_access_granted,
+    events.PortalAccessRevoked.type: on_portal_access_revoked,
+    events.FieldValueSet.type: on_field_value_set,
+    events.CustomerActionRejected.type: on_customer_action_rejected,
+    events.ConditionAccepted.type: on_condition_accepted,
+    events.InstallerAssigned.type: on_installer_assigned,
+    events.ContractIssued.type: on_contract_issued,
+    events.SignedContractReceived.type: on_signed_contract_received,
+    events.DrawingSubmitted.type: on_drawing_submitted,
+}
+
+# Opportunity events that change nothing the customer sees: the transition that follows does.
+NOT_SHOWN = {events.StepCompleted.type, events.ReactivationRequested.type}
+
+HANDLERS: dict[str, Handler] = {
+    **{t: _telling_org(h) for t, h in ORG_HANDLERS.items()},
+    **{t: _telling_opportunity(h) for t, h in OPPORTUNITY_HANDLERS.items()},
 }

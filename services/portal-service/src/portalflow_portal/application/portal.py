@@ -1,66 +1,74 @@
-"""The customer's reads and actions, checked against the current substate's panel."""
+"""The customer's read: the portal view of the opportunity their token opens."""
 
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import asyncpg
 
-from portalflow_contracts.envelope import Envelope
-from portalflow_contracts.events.customer import CustomerAcceptedOffer
-from portalflow_contracts.values import PanelKey
-from portalflow_eventing import store
-from portalflow_portal.domain import definition, view
-from portalflow_portal.domain.errors import ActionNotAllowedError, NotFoundError
+from portalflow_portal.domain import view
+from portalflow_portal.domain.errors import NotFoundError
+from portalflow_portal.domain.locales import preferred
 
-SOURCE = "portal-service"
-
-_LOAD = """
+# Everything the view needs in one round trip: the opportunity the token opens, its flow, the
+# org's portal settings and the catalog entries its current substate binds.
+_SNAPSHOT = """
 SELECT o.opportunity_id, o.org_id, o.substate_id, o.visited, o.title, o.locale, o.offers,
-       f.definition
+       o.fields, o.accepted_conditions, o.installer, o.contracts, o.drawing,
+       f.definition, s.settings,
+       (SELECT coalesce(jsonb_object_agg(c.field_id, c.field), '{}'::jsonb)
+          FROM catalog_fields c
+         WHERE c.org_id = o.org_id AND c.field_id IN (
+               SELECT b ->> 'field' FROM jsonb_array_elements(sub.config -> 'fields') b)
+       ) AS catalog_fields,
+       (SELECT coalesce(jsonb_object_agg(c.condition_id, c.condition), '{}'::jsonb)
+          FROM catalog_conditions c
+         WHERE c.org_id = o.org_id AND c.condition_id IN (
+               SELECT jsonb_array_elements_text(sub.config -> 'conditions'))
+       ) AS catalog_conditions
 FROM portal_access a
 JOIN portal_opportunities o USING (opportunity_id)
 JOIN flows f USING (opportunity_type_id)
+LEFT JOIN portal_settings s ON s.org_id = o.org_id
+CROSS JOIN LATERAL (
+    SELECT jsonb_path_query_first(f.definition, '$.states[*].substates[*] ? (@.substate_id == $id)',
+                                  jsonb_build_object('id', o.substate_id)) AS config
+) sub
 WHERE a.token_sha256 = $1 AND o.opportunity_id = $2
 """
+_JSON = ("offers", "fields", "accepted_conditions", "installer", "contracts", "drawing",
+         "definition", "settings", "catalog_fields", "catalog_conditions")
 
 
-async def _load(conn: asyncpg.Connection, token: str, opportunity_id: str) -> dict:
-    """The opportunity the token opens, with its flow; NotFoundError for any other."""
-    row = await conn.fetchrow(_LOAD, hashlib.sha256(token.encode()).hexdigest(), opportunity_id)
+@dataclass(frozen=True)
+class Seen:
+    """A view and the org of its opportunity, whose changes concern it too."""
+
+    org_id: str
+    view: dict
+
+
+async def read_view(pool: asyncpg.Pool, token: str, opportunity_id: str,
+                    accepted_locales: Sequence[str], default_locale: str) -> Seen:
+    """The portal view of the opportunity the token opens; NotFoundError for any other."""
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(_SNAPSHOT, _token_hash(token), opportunity_id)
     if row is None:
         raise NotFoundError(f"opportunity {opportunity_id} not found for this access token")
-    return {**row, "offers": json.loads(row["offers"]),
-            "definition": json.loads(row["definition"])}
+    snapshot = {**row, **{k: json.loads(row[k]) if row[k] is not None else None for k in _JSON}}
+    settings = snapshot["settings"]
+    catalog = view.Catalog(settings, snapshot["catalog_fields"], snapshot["catalog_conditions"])
+    locales = preferred(accepted_locales, snapshot["locale"], settings, default_locale)
+    return Seen(row["org_id"], view.build(snapshot["definition"], snapshot, locales, catalog))
 
 
 async def get_view(pool: asyncpg.Pool, token: str, opportunity_id: str,
                    locales: Sequence[str], default_locale: str) -> dict:
     """The portal view of the opportunity in the customer's locale."""
-    async with pool.acquire() as conn:
-        opportunity = await _load(conn, token, opportunity_id)
-    preferred = [*locales, *filter(None, [opportunity["locale"], default_locale])]
-    return view.build(opportunity["definition"], opportunity, preferred)
+    return (await read_view(pool, token, opportunity_id, locales, default_locale)).view
 
 
-async def accept_offer(pool: asyncpg.Pool, token: str, opportunity_id: str, offer_id: str,
-                       correlation_id: str) -> str:
-    """Emit the customer's acceptance of an open offer; return the customer event id."""
-    async with pool.acquire() as conn, conn.transaction():
-        opportunity = await _load(conn, token, opportunity_id)
-        current = definition.substate(opportunity["definition"], opportunity["substate_id"])
-        if current["panel"] != PanelKey.OFFER:
-            raise ActionNotAllowedError(
-                f"offers can be accepted only on the offer panel; the current step shows "
-                f"{current['panel'] or 'no panel'}")
-        offer = opportunity["offers"].get(offer_id)
-        if offer is None:
-            raise NotFoundError(f"offer {offer_id} not found")
-        if offer["status"] != "open":
-            raise ActionNotAllowedError(f"offer {offer_id} is {offer['status']}, not open")
-        envelope = Envelope.wrap(
-            CustomerAcceptedOffer(opportunity_id=opportunity_id, offer_id=offer_id),
-            source=SOURCE, subject=opportunity_id, org_id=opportunity["org_id"],
-            correlation_id=correlation_id, actor=f"customer:{opportunity_id}")
-        await store.append(conn, opportunity_id, [envelope], expected_version=None)
-        return envelope.id
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+

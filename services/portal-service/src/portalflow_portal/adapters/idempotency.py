@@ -1,0 +1,49 @@
+"""Answers to requests sent with an Idempotency-Key: a retry gets the first answer again.
+
+Keys are per opportunity. The answer is stored in the transaction that appends the customer
+event, so either both commit or neither does; refusals change nothing and are not stored.
+"""
+
+import json
+from dataclasses import dataclass
+from http import HTTPStatus
+
+import asyncpg
+
+from portalflow_portal.domain.errors import InvalidActionError
+
+HEADER = "Idempotency-Key"
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    key: str
+    request_hash: str  # SHA-256 of method, path and body: what the key was first used for
+
+
+async def replay(conn: asyncpg.Connection, opportunity_id: str,
+                 key: IdempotencyKey) -> dict | None:
+    """The first answer given to this key, None if it is new; refused if used for another request.
+
+    The caller holds the opportunity's row lock, so a concurrent retry waits for the first
+    request to commit and then finds its answer here.
+    """
+    row = await conn.fetchrow(
+        "SELECT request_hash, body FROM idempotency_keys WHERE opportunity_id = $1 AND key = $2",
+        opportunity_id, key.key)
+    if row is None:
+        return None
+    if row["request_hash"] != key.request_hash:
+        raise InvalidActionError((("header", HEADER), (
+            f"{HEADER} {key.key!r} was already used for another request; send a new key "
+            "for a new request, the same key only to retry the same one")))
+    return json.loads(row["body"])
+
+
+async def remember(conn: asyncpg.Connection, opportunity_id: str, key: IdempotencyKey,
+                   body: dict, status_code: int = HTTPStatus.ACCEPTED) -> None:
+    """Keep the answer given to the key, in the caller's transaction."""
+    await conn.execute(
+        "INSERT INTO idempotency_keys (opportunity_id, key, request_hash, status_code, body)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        opportunity_id, key.key, key.request_hash, status_code, json.dumps(body))
