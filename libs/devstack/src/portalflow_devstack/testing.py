@@ -13,8 +13,10 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from portalflow_contracts.envelope import Envelope, from_kafka
+from portalflow_contracts.topics import PARTITIONS
+from portalflow_eventing.kafka import ensure_topics
 
-from .processes import free_port
+from .processes import free_port, run_sync
 from .services import CONFIG_SERVICE, PORTAL_SERVICE, ServiceProcess, service_env
 from .stack import Stack, start_stack
 
@@ -23,6 +25,8 @@ from .stack import Stack, start_stack
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """PostgreSQL and Kafka: from settings, testcontainers, or embedded servers."""
     with start_stack(tmp_path_factory.mktemp("stack")) as running:
+        # Before anything publishes: a broker may auto-create a topic with another count.
+        run_sync(lambda: ensure_topics(running.kafka_bootstrap, PARTITIONS))
         yield running
 
 

@@ -1,0 +1,1 @@
+"""The operator CLI: tail topics, dead letters, consumer lag, read-model rebuild."""

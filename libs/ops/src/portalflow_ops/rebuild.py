@@ -1,0 +1,177 @@
+"""Rebuild portal-service's read model from the topics, through its own projection."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from dataclasses import dataclass, field
+
+import asyncpg
+from aiokafka import ConsumerRecord
+from aiokafka.errors import KafkaError
+
+from portalflow_contracts.envelope import from_kafka
+from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
+from portalflow_eventing.consumer import IdempotentConsumer
+from portalflow_ops import brokers, events
+from portalflow_ops.console import Advance
+from portalflow_ops.errors import OpsError
+from portalflow_portal.adapters.projection import HANDLERS
+from portalflow_portal.bootstrap import READ_MODEL_GROUP
+
+SOURCE_TOPICS = (FLOW_DEFINITIONS, OPPORTUNITIES)
+"""What the read-model group reads, in the order rebuilt: every org's configuration first."""
+
+READ_MODEL_TABLES = ("flows", "portal_opportunities", "portal_access", "portal_settings")
+"""Projected tables, besides every `catalog_*` one. Never `events` (the outbox),
+`idempotency_keys` or `documents`: those are portal-service's own records, not projections."""
+
+Progress = Callable[[int], AbstractContextManager[Advance]]
+
+
+class NotAReadModelError(OpsError):
+    pass
+
+
+class GroupInUseError(OpsError):
+    pass
+
+
+class DatabaseInUseError(OpsError):
+    pass
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An event the projection refused; the live consumer would have dead-lettered it."""
+
+    origin: str
+    event_id: str | None
+    org_id: str | None
+    error: str
+
+
+@dataclass
+class Report:
+    tables: list[str]
+    end_offsets: brokers.Offsets  # where the group's offsets are committed
+    applied: int = 0
+    skipped: int = 0  # already applied (a duplicate on the topic) or not projected
+    failed: list[Failure] = field(default_factory=list)
+
+
+async def rebuild_read_model(database_url: str, bootstrap_servers: str, *,
+                             group: str = READ_MODEL_GROUP, batch_size: int = 500,
+                             progress: Progress = lambda total: nullcontext(lambda n, w: None),
+                             force: bool = False) -> Report:
+    """Empty the read model and apply every event of the topics up to their current end.
+
+    Refuses while other sessions use the database (a running portal-service holds some),
+    unless `force`.
+    """
+    conn = await asyncpg.connect(database_url)
+    try:
+        tables = await read_model_tables(conn)
+        if not force:
+            await _refuse_if_in_use(conn)
+        async with brokers.connected(bootstrap_servers) as broker:
+            partitions = await broker.partitions(SOURCE_TOPICS)
+            begin, end = await broker.bounds(partitions)
+            # First move the group back to the beginning: Kafka refuses while portal-service is
+            # still in the group, before anything is deleted; and if this rebuild stops half way,
+            # a restarted portal-service replays everything, harmlessly, instead of skipping.
+            await _reset(bootstrap_servers, group, begin)
+            await _clear(conn, tables, group)
+            report = Report(tables, end)
+            consumer = IdempotentConsumer(_Lender(conn), group, HANDLERS, producer=None)
+            with progress(sum(end[tp] - begin[tp] for tp in partitions)) as advance:
+                for topic in SOURCE_TOPICS:
+                    for tp in (tp for tp in partitions if tp.topic == topic):
+                        async for batch in broker.read({tp: begin[tp]}, {tp: end[tp]},
+                                                       max_records=batch_size):
+                            await _apply(conn, consumer, batch, report)
+                            advance(len(batch), topic)
+        # Last: a restarted portal-service continues after what the rebuild applied.
+        await brokers.commit_offsets(bootstrap_servers, group, end)
+        return report
+    finally:
+        await conn.close()
+
+
+async def read_model_tables(conn: asyncpg.Connection) -> list[str]:
+    """The read-model tables of the database; fails unless it is portal-service's, migrated."""
+    found = [r["table_name"] for r in await conn.fetch(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        " AND (table_name = ANY($1::text[]) OR table_name LIKE 'catalog\\_%')"
+        " ORDER BY table_name", list(READ_MODEL_TABLES))]
+    if missing := set(READ_MODEL_TABLES) - set(found):
+        raise NotAReadModelError(
+            f"the database has no {', '.join(sorted(missing))} table: give portal-service's"
+            " database, migrated (`portalflow-portal migrate`)")
+    return found
+
+
+async def _refuse_if_in_use(conn: asyncpg.Connection) -> None:
+    others = await conn.fetch(
+        "SELECT coalesce(nullif(application_name, ''), 'unnamed') AS name, client_addr, pid"
+        " FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+    if others:
+        sessions = ", ".join(f"{r['name']} (pid {r['pid']}, {r['client_addr'] or 'local'})"
+                             for r in others)
+        raise DatabaseInUseError(
+            f"{len(others)} other session(s) use the database: {sessions}. Stop portal-service"
+            " (every replica) first; --force rebuilds anyway")
+
+
+async def _reset(bootstrap_servers: str, group: str, offsets: brokers.Offsets) -> None:
+    try:
+        await brokers.commit_offsets(bootstrap_servers, group, offsets)
+    except KafkaError as error:
+        raise GroupInUseError(
+            f"Kafka refused to move the offsets of {group!r} ({error!r}): stop portal-service,"
+            " wait until the group has no members, and run the rebuild again") from error
+
+
+async def _clear(conn: asyncpg.Connection, tables: list[str], group: str) -> None:
+    # One transaction: a read model emptied while processed_events still lists its events
+    # would make the rebuild skip them all.
+    quoted = ", ".join('"' + t.replace('"', '""') + '"' for t in tables)
+    async with conn.transaction():
+        await conn.execute(f"TRUNCATE {quoted}")
+        await conn.execute("DELETE FROM processed_events WHERE consumer_group = $1", group)
+
+
+async def _apply(conn: asyncpg.Connection, consumer: IdempotentConsumer,
+                 records: list[ConsumerRecord], report: Report) -> None:
+    """Apply a batch in one transaction; each event in a savepoint of its own."""
+    async with conn.transaction():
+        for record in records:
+            try:
+                applied = await consumer.apply(from_kafka(record.headers, record.value))
+            except Exception as error:  # the event's savepoint rolled back; the batch goes on
+                if conn.is_closed():
+                    raise
+                report.failed.append(Failure(
+                    f"{record.topic}/{record.partition}/{record.offset}",
+                    events.header(record.headers, "ce_id"),
+                    events.header(record.headers, "ce_orgid"), repr(error)))
+                continue
+            if applied:
+                report.applied += 1
+            else:
+                report.skipped += 1
+
+
+class _Lender:
+    """Looks like a pool to IdempotentConsumer but lends the batch's connection.
+
+    IdempotentConsumer.apply opens a transaction on what it acquires; on a connection already
+    in one, asyncpg makes it a savepoint: the event's effect and its processed_events row still
+    stand or fall together, and the batch commits once.
+    """
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        yield self.conn

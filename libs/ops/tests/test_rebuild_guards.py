@@ -1,0 +1,70 @@
+"""`rebuild-read-model` when something is wrong: a refused event, a database still in use."""
+
+import json
+from uuid import uuid4
+
+import asyncpg
+import pytest
+
+from portalflow_contracts.envelope import Envelope
+from portalflow_contracts.events import opportunity
+from portalflow_eventing.migrations import migrate
+from portalflow_ops import rebuild
+from portalflow_portal.config import MIGRATIONS
+
+
+@pytest.fixture
+async def read_model(database) -> str:
+    """A migrated portal-service database of this test's own."""
+    conn = await asyncpg.connect(database)
+    try:
+        await migrate(conn, *MIGRATIONS)
+    finally:
+        await conn.close()
+    return database
+
+
+async def test_an_event_the_projection_refuses_is_reported_and_the_others_applied(
+        read_model, stack, publish, lifecycle, new_id):
+    org, opportunity_id = new_id("org"), new_id("opp")
+    opened, moved, offered = lifecycle(org, opportunity_id)
+    reopened = Envelope.wrap(  # a second opening of the same opportunity cannot be inserted
+        opportunity.OpportunityOpened.model_validate(opened.data), source="ops-test",
+        subject=opportunity_id, org_id=org, correlation_id=str(uuid4()))
+    await publish(opened, reopened, moved, offered)
+    group = new_id("ops-test-read-model")
+
+    report = await rebuild.rebuild_read_model(read_model, stack.kafka_bootstrap, group=group)
+
+    [failure] = [f for f in report.failed if f.org_id == org]
+    assert failure.event_id == reopened.id and "UniqueViolation" in failure.error
+    conn = await asyncpg.connect(read_model)
+    try:
+        row = await conn.fetchrow("SELECT substate_id, offers FROM portal_opportunities"
+                                  " WHERE opportunity_id = $1", opportunity_id)
+        processed = {r["event_id"] for r in await conn.fetch(
+            "SELECT event_id FROM processed_events WHERE consumer_group = $1", group)}
+    finally:
+        await conn.close()
+    assert row["substate_id"] == "s-offer" and "offer-6kw" in json.loads(row["offers"])
+    assert {opened.id, moved.id, offered.id} <= processed and reopened.id not in processed
+
+
+async def test_a_rebuild_refuses_while_another_session_uses_the_database(read_model, ops):
+    other = await asyncpg.connect(read_model)
+    try:
+        await other.execute("INSERT INTO portal_settings (org_id, settings) VALUES ($1, '{}')",
+                            "org-kept")
+        ran = await ops("rebuild-read-model", "--database-url", read_model, "--yes")
+        kept = await other.fetchval("SELECT count(*) FROM portal_settings")
+    finally:
+        await other.close()
+
+    assert ran.status == 1 and "1 other session(s) use the database" in ran.err
+    assert kept == 1
+
+
+async def test_a_database_without_the_read_model_is_refused(database, ops):
+    ran = await ops("rebuild-read-model", "--database-url", database, "--yes")
+
+    assert ran.status == 1 and "portalflow-portal migrate" in ran.err
