@@ -57,16 +57,18 @@ def configure(services, *, reactivation: bool = True) -> Org:
                 {"field": fields["bill"], "required": True},
                 {"field": fields["power"]},
                 {"field": fields["plan"], "read_only": True}]
+    # Mappings first: the org's configuration reaches the portal in order, so once a panel
+    # shows, the mappings saved before it are there too.
+    for action, target in [("initial-documentation-completed", "Revisión"),
+                           ("show-flow-reactivation", "Documentación")]:
+        ok(admin.put(f"/v1/opportunity-types/{type_id}/external-actions/{action}",
+                     json={"target_substate_id": substates[target]}))
     for name, panel in SUBSTATES:
         config = {"panel": panel, "public_name": {"es": name} if panel else None}
         if panel == "initial-documentation":
             config |= {"fields": bindings, "conditions": [privacy]}
         ok(admin.put(f"/v1/opportunity-types/{type_id}/substates/{substates[name]}/portal",
                      json=config))
-    for action, target in [("initial-documentation-completed", "Revisión"),
-                           ("show-flow-reactivation", "Documentación")]:
-        ok(admin.put(f"/v1/opportunity-types/{type_id}/external-actions/{action}",
-                     json={"target_substate_id": substates[target]}))
     return Org(admin, type_id, substates, fields, privacy)
 
 

@@ -72,15 +72,15 @@ def configure(services) -> Solar:
     ok(admin.put(f"/v1/opportunity-types/{type_id}/states/{state['state_id']}/portal",
                  json={"public_name": {"es": "Tu proyecto"}}))
     substates = {s["name"]: s["substate_id"] for s in state["substates"]}
+    for action, target in MAPPINGS.items():  # first: they reach the portal before the panels
+        ok(admin.put(f"/v1/opportunity-types/{type_id}/external-actions/{action}",
+                     json={"target_substate_id": substates[target]}))
     for name, panel, bindings, asks_privacy in FLOW:
         ok(admin.put(f"/v1/opportunity-types/{type_id}/substates/{substates[name]}/portal", json={
             "public_name": {"es": name}, "panel": panel,
             "fields": [{"field": fields[k], "required": r, "read_only": ro}
                        for k, r, ro in bindings],
             "conditions": [privacy] if asks_privacy else []}))
-    for action, target in MAPPINGS.items():
-        ok(admin.put(f"/v1/opportunity-types/{type_id}/external-actions/{action}",
-                     json={"target_substate_id": substates[target]}))
     return Solar(admin, type_id, substates, fields, privacy)
 
 

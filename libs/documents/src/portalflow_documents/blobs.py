@@ -1,14 +1,35 @@
-"""A content-addressed blob store on the filesystem: each blob is named by its SHA-256."""
+"""Content-addressed blob stores: each blob is named by its SHA-256; one on the filesystem."""
 
 import hashlib
 import os
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Protocol
+
+import anyio
+
+CHUNK = 256 * 1024
 
 
 class TooLargeError(Exception):
     """The upload passed the size limit; nothing was kept."""
+
+
+class BlobStore(Protocol):
+    """Where document bytes live, both services reaching the same store."""
+
+    async def put(self, chunks: AsyncIterator[bytes], limit: int) -> tuple[str, int]:
+        """Stream `chunks` into the store; return digest and size. TooLargeError past `limit`."""
+        ...
+
+    def open(self, sha256: str) -> AsyncIterator[bytes]:
+        """The blob's bytes in chunks (an async generator); FileNotFoundError when missing."""
+        ...
+
+    async def exists(self, sha256: str) -> bool:
+        """Whether the blob with this digest is in the store."""
+        ...
 
 
 class FilesystemBlobStore:
@@ -41,3 +62,13 @@ class FilesystemBlobStore:
             if os.path.exists(temporary):
                 os.unlink(temporary)
         return digest.hexdigest(), size
+
+    async def open(self, sha256: str) -> AsyncIterator[bytes]:
+        """The blob's bytes in chunks; FileNotFoundError when missing."""
+        async with await anyio.open_file(self.path(sha256), "rb") as blob:
+            while chunk := await blob.read(CHUNK):
+                yield chunk
+
+    async def exists(self, sha256: str) -> bool:
+        """Whether the blob with this digest is in the store."""
+        return await anyio.Path(self.path(sha256)).is_file()

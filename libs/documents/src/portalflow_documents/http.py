@@ -1,10 +1,13 @@
-"""HTTP answers to refused uploads, the same on every service."""
+"""HTTP answers for documents, the same on every service: refused uploads and downloads."""
+
+from collections.abc import Mapping
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
-from portalflow_documents.blobs import TooLargeError
-from portalflow_documents.uploads import UnsupportedTypeError
+from portalflow_documents.blobs import BlobStore, TooLargeError
+from portalflow_documents.uploads import UnsupportedTypeError, safe_file_name
 
 
 def add_error_handlers(app: FastAPI) -> None:
@@ -17,3 +20,15 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnsupportedTypeError)
     async def unsupported(_: Request, error: UnsupportedTypeError) -> JSONResponse:
         return JSONResponse({"detail": str(error)}, status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+
+
+def download(blobs: BlobStore, document: Mapping) -> StreamingResponse:
+    """Stream a document (a DocumentRef or its row) as an attachment the browser never sniffs."""
+    name = safe_file_name(document["file_name"])
+    quoted = quote(name)
+    disposition = (f'attachment; filename="{name}"' if quoted == name
+                   else f"attachment; filename*=utf-8''{quoted}")
+    return StreamingResponse(blobs.open(document["sha256"]), media_type=document["content_type"],
+                             headers={"Content-Disposition": disposition,
+                                      "Content-Length": str(document["size"]),
+                                      "X-Content-Type-Options": "nosniff"})

@@ -10,9 +10,7 @@ from fastapi import UploadFile
 
 from portalflow_contracts.values import DocumentRef
 from portalflow_documents import sniff
-from portalflow_documents.blobs import FilesystemBlobStore
-
-CHUNK = 256 * 1024
+from portalflow_documents.blobs import CHUNK, BlobStore
 
 
 class UnsupportedTypeError(Exception):
@@ -26,7 +24,7 @@ def safe_file_name(name: str | None) -> str:
     return name[-255:] or "document"
 
 
-async def store_upload(conn: asyncpg.Connection, blobs: FilesystemBlobStore, upload: UploadFile,
+async def store_upload(conn: asyncpg.Connection, blobs: BlobStore, upload: UploadFile,
                        limit: int, *, org_id: str, opportunity_id: str | None,
                        uploaded_by: str) -> DocumentRef:
     """Keep the upload in the blob store and record it; return its reference."""

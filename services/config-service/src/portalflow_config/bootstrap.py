@@ -22,7 +22,7 @@ from portalflow_config.entrypoints import (
 )
 from portalflow_contracts.topics import CUSTOMER_EVENTS
 from portalflow_documents import http as document_errors
-from portalflow_documents.blobs import FilesystemBlobStore
+from portalflow_documents.store import blob_store
 from portalflow_eventing import health
 from portalflow_eventing.observability import configure_logging, instrument
 from portalflow_eventing.runtime import Subscription, running
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Admin API: flows, their portal config, opportunities.")
     app.state.settings = settings
     instrument(app, settings.otel_exporter_otlp_endpoint)
-    app.state.blobs = FilesystemBlobStore(settings.blob_store_path)
+    app.state.blobs = blob_store(settings)
     for module in (opportunity_types, opportunities, catalog, documents, history):
         app.include_router(module.router)
     app.include_router(health.router())

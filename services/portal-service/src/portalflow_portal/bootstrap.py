@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
 from portalflow_documents import http as document_errors
-from portalflow_documents.blobs import FilesystemBlobStore
+from portalflow_documents.store import blob_store
 from portalflow_eventing import health
 from portalflow_eventing.observability import configure_logging, instrument
 from portalflow_eventing.runtime import Subscription, running
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Portalflow portal-service", version="1", lifespan=lifespan,
                   description="Customer API: what the customer sees and may do in the portal.")
     app.state.settings = settings
-    app.state.blobs = FilesystemBlobStore(settings.blob_store_path)
+    app.state.blobs = blob_store(settings)
     instrument(app, settings.otel_exporter_otlp_endpoint)
     app.include_router(http.router)
     app.include_router(actions.router)

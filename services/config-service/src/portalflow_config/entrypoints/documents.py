@@ -3,12 +3,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 
 from portalflow_config.domain.errors import NotFoundError
 from portalflow_config.entrypoints.deps import OpportunityReader, OpportunityWriter, Pool
 from portalflow_contracts.values import DocumentRef
-from portalflow_documents import uploads
+from portalflow_documents import http, uploads
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -26,13 +26,14 @@ async def upload_document(file: UploadFile, caller: OpportunityWriter, pool: Poo
 
 
 @router.get("/{document_id}", operation_id="download_document",
-            response_class=FileResponse, responses={200: {"content": {"application/pdf": {}}}})
+            response_class=StreamingResponse,
+            responses={200: {"content": {"application/pdf": {}}}})
 async def download_document(document_id: str, caller: OpportunityReader, pool: Pool,
-                            request: Request) -> FileResponse:
+                            request: Request) -> StreamingResponse:
     """Download one of the org's documents, the customer's uploads included."""
     async with pool.acquire() as conn:
         row = await uploads.find(conn, document_id, caller.org_id)
-    if row is None:
+    blobs = request.app.state.blobs
+    if row is None or not await blobs.exists(row["sha256"]):
         raise NotFoundError(f"document {document_id} not found")
-    return FileResponse(request.app.state.blobs.path(row["sha256"]), filename=row["file_name"],
-                        media_type=row["content_type"])
+    return http.download(blobs, row)

@@ -8,7 +8,6 @@ retry with the same Idempotency-Key: all of it commits, or none of it.
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import asyncpg
 from fastapi import UploadFile
@@ -16,7 +15,7 @@ from fastapi import UploadFile
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events import customer as events
 from portalflow_contracts.values import PanelKey
-from portalflow_documents.blobs import FilesystemBlobStore
+from portalflow_documents.blobs import BlobStore
 from portalflow_documents.uploads import store_upload
 from portalflow_portal.adapters import action_store, idempotency, live
 from portalflow_portal.adapters.idempotency import IdempotencyKey
@@ -43,7 +42,7 @@ class Customer:
 class Uploads:
     """Where uploaded documents go and how large they may be."""
 
-    blobs: FilesystemBlobStore
+    blobs: BlobStore
     limit: int
 
 
@@ -230,9 +229,8 @@ async def request_reactivation(customer: Customer) -> dict:
     return await _act(customer, decide)
 
 
-async def find_document(customer: Customer, blobs: FilesystemBlobStore,
-                        document_id: str) -> tuple[dict, Path]:
-    """A document of this opportunity and where its bytes are; NotFoundError for any other.
+async def find_document(customer: Customer, blobs: BlobStore, document_id: str) -> dict:
+    """A document of this opportunity whose bytes are in the store; NotFoundError for any other.
 
     The customer's own uploads for it, and what its fields and contracts reference (the
     back office shares a file through a read-only file field).
@@ -242,7 +240,6 @@ async def find_document(customer: Customer, blobs: FilesystemBlobStore,
         document = (await action_store.uploaded_document(
             conn, opportunity["org_id"], customer.opportunity_id, document_id)
             or actions.shared_document(opportunity, document_id))
-    path = document and blobs.path(document["sha256"])
-    if path is None or not path.is_file():
+    if document is None or not await blobs.exists(document["sha256"]):
         raise NotFoundError(f"document {document_id} not found")
-    return document, path
+    return document

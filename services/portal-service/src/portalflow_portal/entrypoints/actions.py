@@ -7,10 +7,11 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile as FormFile
 
-from portalflow_documents.uploads import CHUNK, safe_file_name
+from portalflow_documents import http as documents
+from portalflow_documents.uploads import CHUNK
 from portalflow_portal.adapters.idempotency import HEADER, IdempotencyKey
 from portalflow_portal.application import actions
 from portalflow_portal.entrypoints.action_schemas import (
@@ -95,15 +96,13 @@ async def upload_field_document(field_id: str, file: UploadFile, customer: Actor
 
 
 @router.get("/documents/{document_id}", operation_id="download_document",
-            response_class=FileResponse, responses={
+            response_class=StreamingResponse, responses={
                 200: {"content": {"application/pdf": {}, "image/*": {}}}, 404: REFUSALS[404]})
 async def download_document(document_id: str, customer: Reader,
-                            request: Request) -> FileResponse:
+                            request: Request) -> StreamingResponse:
     """Download a document of this opportunity: the customer's uploads and what is shared."""
-    document, path = await actions.find_document(customer, request.app.state.blobs, document_id)
-    return FileResponse(path, media_type=document["content_type"],
-                        filename=safe_file_name(document["file_name"]),
-                        headers={"X-Content-Type-Options": "nosniff"})
+    blobs = request.app.state.blobs
+    return documents.download(blobs, await actions.find_document(customer, blobs, document_id))
 
 
 @router.post("/conditions/{condition_id}/accept", status_code=ACCEPTED,
