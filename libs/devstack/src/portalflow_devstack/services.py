@@ -6,20 +6,19 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from .processes import die_with_parent, log_tail, terminate
+from .processes import ChildProcess
 
 CONFIG_SERVICE, PORTAL_SERVICE = "config-service", "portal-service"
 COMMANDS = {CONFIG_SERVICE: "portalflow-config", PORTAL_SERVICE: "portalflow-portal"}
 
 
 @dataclass
-class ServiceProcess:
+class ServiceProcess(ChildProcess):
     """One service, served by uvicorn on 127.0.0.1:`port`, its output in `log_dir`."""
 
     name: str
@@ -27,6 +26,10 @@ class ServiceProcess:
     env: dict[str, str]
     log_dir: Path
     process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def label(self) -> str:
+        return self.name
 
     @property
     def url(self) -> str:
@@ -39,33 +42,23 @@ class ServiceProcess:
     def start(self, ready_timeout: float = 60.0) -> None:
         """Start the service and wait until `/readyz` answers 200."""
         executable = Path(sys.executable).with_name(COMMANDS[self.name])
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(executable), "serve", "--port", str(self.port)],
-                env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
-                preexec_fn=die_with_parent(signal.SIGTERM), start_new_session=True)
-        deadline = time.monotonic() + ready_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n"
-                                   f"{log_tail(self.log_path, offset)}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise TimeoutError(f"{self.name} not ready after {ready_timeout}s:\n"
-                           f"{log_tail(self.log_path, offset)}")
+        self._spawn(
+            [str(executable), "serve", "--port", str(self.port)],
+            death_signal=signal.SIGTERM,
+            ready=self._ready,
+            timeout=ready_timeout,
+            env={**os.environ, **self.env},
+        )
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop gracefully (SIGTERM: in-flight work finishes, the consumer leaves its group)."""
-        if self.process is not None:
-            terminate(self.process, [signal.SIGTERM], timeout)
-            self.process = None
+        self._terminate([signal.SIGTERM], timeout)
+
+    def _ready(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
 
 
 def service_env(database_url: str, kafka_bootstrap: str, **extra: str) -> dict[str, str]:
