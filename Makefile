@@ -11,7 +11,7 @@ MEMBERS := $(wildcard contracts/pyproject.toml libs/*/pyproject.toml services/*/
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install run test lint schemas docs clean
+.PHONY: install run test bench lint schemas docs clean
 
 install: $(VENV)/.synced
 
@@ -28,6 +28,9 @@ run: install
 
 test: install
 	$(VENV)/bin/python -m pytest
+
+bench: install
+	$(VENV)/bin/portalflow-bench
 
 lint: install
 	$(VENV)/bin/ruff check .

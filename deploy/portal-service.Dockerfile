@@ -27,6 +27,8 @@ COPY contracts/pyproject.toml contracts/
 COPY libs/eventing/pyproject.toml libs/eventing/
 COPY libs/documents/pyproject.toml libs/documents/
 COPY libs/devstack/pyproject.toml libs/devstack/
+COPY libs/ops/pyproject.toml libs/ops/
+COPY libs/bench/pyproject.toml libs/bench/
 COPY services/config-service/pyproject.toml services/config-service/
 COPY services/portal-service/pyproject.toml services/portal-service/
 RUN uv sync --frozen --no-dev --no-install-workspace --package portalflow-portal

@@ -49,6 +49,7 @@ def s3_services(stack, bucket, tmp_path_factory) -> Iterator[Services]:
         ServiceProcess(name, free_port(), service_env(
             stack.database_url_for(f"{name.replace('-', '_')}_s3_{suffix}"),
             stack.kafka_bootstrap, BLOB_STORE_URL="s3://documents/portalflow",
+            CONSUMER_GROUP_SUFFIX=f".s3-{suffix}",  # all the events, beside the session's
             S3_ENDPOINT_URL=endpoint, **CREDENTIALS), logs)
         for name in (CONFIG_SERVICE, PORTAL_SERVICE)))
     running.config.start()

@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import asyncpg
@@ -53,7 +53,8 @@ async def running(
     try:
         async with pool.acquire() as conn:
             await migrate(conn, *migrations)
-        subs = subscriptions(pool)
+        subs = [replace(sub, group=sub.group + settings.consumer_group_suffix)
+                for sub in subscriptions(pool)]
         await kafka.ensure_topics(settings.kafka_bootstrap_servers, {
             **PARTITIONS, **{dead_letter_topic(sub.group): DEAD_LETTER_PARTITIONS
                              for sub in subs}})

@@ -17,6 +17,9 @@ class EventingSettings(BaseSettings):
     database_pool_size: int = 10
     relay_batch_size: int = 500
     consumer_max_attempts: int = Field(5, description="Tries before a message is dead-lettered.")
+    consumer_group_suffix: str = Field(
+        "", description="Appended to every consumer group name: lets a second, independent "
+                        "deployment read the same topics (each group has all the events).")
     log_level: str = Field("INFO", description="Python logging level of the JSON logs.")
     otel_exporter_otlp_endpoint: str | None = Field(
         None, description="OTLP/HTTP endpoint for traces; needs the `otel` extra installed.")

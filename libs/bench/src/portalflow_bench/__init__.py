@@ -1,0 +1,1 @@
+"""Portalflow's benchmark: every figure measured beside the bare limit it depends on."""

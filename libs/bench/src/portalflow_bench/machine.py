@@ -1,0 +1,38 @@
+"""What the run ran on, recorded beside its figures."""
+
+from __future__ import annotations
+
+import os
+import platform
+from datetime import UTC, datetime
+
+import asyncpg
+import psutil
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def describe() -> dict:
+    """CPU, cores, memory, Python and the load average, now."""
+    return {"time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "cpu": _cpu_model(), "cores": os.cpu_count(),
+            "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+            "python": platform.python_version(), "platform": platform.platform(),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+async def postgres_version(database_url: str) -> str:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetchval("SHOW server_version")
+    finally:
+        await conn.close()

@@ -1,0 +1,82 @@
+"""One benchmark run: every scenario in turn on one harness, memory sampled throughout."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable
+
+from portalflow_bench import actions, baselines, metrics, reads, rebuild, saves
+from portalflow_bench.harness import Harness
+from portalflow_bench.procstats import PeakMemory
+from portalflow_bench.profiles import Profile
+from portalflow_bench.seed import Admin, wait_projected
+
+log = logging.getLogger("portalflow-bench")
+
+SCENARIOS = ("baselines", "reads", "saves", "actions", "sustained", "rebuild")
+
+
+async def _guarded(results: dict, name: str, step: Callable[[], Awaitable[dict]]) -> None:
+    """Run one scenario; a failure is recorded in its place and the run goes on."""
+    log.info("%s…", name)
+    try:
+        results[name] = await step()
+    except Exception as error:  # a broken scenario must not hide the others' figures
+        log.error("%s failed: %s", name, error)
+        results[name] = {"error": f"{type(error).__name__}: {error}",
+                         "traceback": traceback.format_exc(limit=5)}
+
+
+async def _baselines(harness: Harness, profile: Profile) -> dict:
+    dsn, seconds = harness.databases["bare"], profile.commit_seconds
+    bootstrap, topic = harness.stack.kafka_bootstrap, f"bench.raw.{harness.suffix}"
+    return {"commits_1": await baselines.commits(dsn, 1, seconds),
+            "commits_8": await baselines.commits(dsn, 8, seconds),
+            "kafka": await baselines.produce_consume(bootstrap, topic, profile.kafka_messages),
+            "hop_default": await baselines.hop_latency(bootstrap, f"{topic}.hop",
+                                                       profile.hop_samples),
+            "hop_10ms": await baselines.hop_latency(bootstrap, f"{topic}.hop", profile.hop_samples,
+                                                    fetch_max_wait_ms=10)}
+
+
+async def run(harness: Harness, profile: Profile, selected: set[str]) -> dict:
+    """Run the `selected` scenarios in a fixed order; return their raw results."""
+    results: dict = {}
+    memory = PeakMemory(harness.pids())
+    memory.start()
+    admin = Admin(harness.config.url, f"bench-{harness.suffix}")
+    try:
+        if "baselines" in selected:
+            await _guarded(results, "baselines", lambda: _baselines(harness, profile))
+        flow = await admin.configure_flow()
+        if "reads" in selected:
+            async def read_views() -> dict:
+                viewed = await admin.open_many(flow, profile.view_opportunities)
+                await wait_projected(harness.databases["portal"], viewed)
+                return await reads.view_reads(harness, profile, viewed)
+            await _guarded(results, "reads", read_views)
+        if "saves" in selected:  # on a flow of its own: saves lengthen the flow's stream
+            async def save_configs() -> dict:
+                return await saves.config_saves(admin, await admin.configure_flow("Config saves"),
+                                                profile.config_saves)
+            await _guarded(results, "saves", save_configs)
+        if "actions" in selected:
+            await _guarded(results, "actions",
+                           lambda: actions.fixed_rate(harness, admin, flow, profile))
+        if "sustained" in selected:
+            await _guarded(results, "sustained",
+                           lambda: actions.step_up(harness, admin, flow, profile))
+        await _guarded(results, "service_metrics", lambda: metrics.scrape(
+            {s.name: s.url for s in (harness.config, harness.portal)}))
+    finally:
+        await admin.close()
+        results["memory"] = await memory.stop()
+    # The rebuild appends events straight to the topics: nothing may consume them live.
+    for service in (harness.portal, harness.config):
+        await asyncio.to_thread(service.stop)
+    if "rebuild" in selected:
+        await _guarded(results, "rebuild",
+                       lambda: rebuild.rebuild(harness, profile.rebuild_events))
+    return results
