@@ -72,3 +72,37 @@ async def test_a_poison_event_is_dead_lettered_after_the_retries(
     [dead] = await read_back(stack.kafka_bootstrap, dead_letter_topic(group), {event.subject}, 1,
                              timeout=10)
     assert dead.id == event.id and dead.data == event.data
+
+
+async def test_a_batch_applies_each_event_once_even_when_it_holds_one_twice(
+        effects, producer, offer_issued):
+    first, second = offer_issued(f"opp-{uuid4()}"), offer_issued(f"opp-{uuid4()}")
+    consumer = IdempotentConsumer(effects, f"group-{uuid4()}", {first.type: record_effect},
+                                  producer)
+    await consumer.consume_batch([as_record(first, 0), as_record(second, 1),
+                                  as_record(first, 2)])
+    await consumer.consume_batch([as_record(second, 1)])  # redelivered
+    rows = await effects.fetch("SELECT event_id FROM effects ORDER BY event_id")
+    assert sorted(r["event_id"] for r in rows) == sorted([first.id, second.id])
+
+
+async def test_a_poison_event_in_a_batch_holds_back_neither_the_others_nor_the_partition(
+        effects, producer, offer_issued, stack):
+    events = [offer_issued(f"opp-{uuid4()}") for _ in range(3)]
+    poison = events[1]
+
+    async def fail_on_poison(conn, envelope) -> None:
+        if envelope.id == poison.id:
+            raise ValueError("cannot apply this")
+        await record_effect(conn, envelope)
+
+    group = f"group-{uuid4()}"
+    consumer = IdempotentConsumer(effects, group, {poison.type: fail_on_poison}, producer,
+                                  max_attempts=2, backoff_seconds=0.01)
+    await consumer.consume_batch([as_record(e, n) for n, e in enumerate(events)])
+
+    applied = {r["event_id"] for r in await effects.fetch("SELECT event_id FROM effects")}
+    assert applied == {events[0].id, events[2].id}
+    [dead] = await read_back(stack.kafka_bootstrap, dead_letter_topic(group), {poison.subject},
+                             1, timeout=10)
+    assert dead.id == poison.id

@@ -1,7 +1,7 @@
 """The idempotent consumer: effect and processed event id commit together; offsets after."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -33,9 +33,11 @@ class IdempotentConsumer:
 
     def __init__(self, pool: asyncpg.Pool, group: str, handlers: Mapping[str, Handler],
                  producer: AIOKafkaProducer, max_attempts: int = 5,
-                 backoff_seconds: float = 0.2) -> None:
+                 backoff_seconds: float = 0.2, batch_size: int = 200,
+                 fetch_max_wait_ms: int = 500) -> None:
         self.pool, self.group, self.handlers, self.producer = pool, group, handlers, producer
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
+        self.batch_size, self.fetch_max_wait_ms = batch_size, fetch_max_wait_ms
 
     async def apply(self, envelope: Envelope) -> bool:
         """Apply one event in one transaction; False when it was applied before or is unknown."""
@@ -53,6 +55,64 @@ class IdempotentConsumer:
         outcome = "applied" if first_time else "duplicate"
         EVENTS_CONSUMED.labels(self.group, envelope.type, outcome).inc()
         return bool(first_time)
+
+    async def apply_batch(self, envelopes: Sequence[Envelope]) -> int:
+        """Apply events in order in one transaction, each at most once; return how many."""
+        known = [e for e in envelopes if e.type in self.handlers]
+        for envelope in envelopes:
+            if envelope.type not in self.handlers:
+                EVENTS_CONSUMED.labels(self.group, envelope.type, "ignored").inc()
+        if not known:
+            return 0
+        async with self.pool.acquire() as conn, conn.transaction():
+            fresh = set(await conn.fetchval(
+                "WITH new AS (INSERT INTO processed_events (consumer_group, event_id)"
+                " SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id)"
+                " SELECT coalesce(array_agg(event_id), '{}') FROM new",
+                self.group, [e.id for e in known]))
+            applied = []
+            for envelope in known:
+                if envelope.id not in fresh:
+                    continue
+                fresh.discard(envelope.id)  # a batch may hold the same event twice
+                with HANDLER_DURATION.labels(self.group, envelope.type).time():
+                    await self.handlers[envelope.type](conn, envelope)
+                applied.append(envelope)
+        done = {envelope.id for envelope in applied}
+        for envelope in known:
+            outcome = "applied" if envelope.id in done else "duplicate"
+            EVENTS_CONSUMED.labels(self.group, envelope.type, outcome).inc()
+        for envelope in applied:
+            log.info("event consumed", group=self.group, subject=envelope.subject,
+                     event_id=envelope.id, event_type=envelope.type,
+                     correlation_id=envelope.correlation_id)
+        return len(applied)
+
+    async def consume_batch(self, records: Sequence[ConsumerRecord]) -> None:
+        """Apply records in one transaction; if that fails, one by one with retries and dead
+        letters, so that a poison message holds back neither the others nor its partition."""
+        envelopes = []
+        for record in records:
+            try:
+                envelopes.append(from_kafka(record.headers, record.value))
+            except MalformedEnvelopeError as error:
+                await self._dead_letter(record, error, attempts=1)
+        try:
+            await self.apply_batch(envelopes)
+        except TRANSIENT as error:
+            await self._hold_back(error)
+        except Exception as error:  # a handler failed: find out which, in order
+            log.warning("batch failed, applying its events one by one", group=self.group,
+                        error=repr(error))
+            for record in records:
+                await self.consume(record)
+
+    async def _hold_back(self, error: Exception) -> None:
+        # Not the messages' fault: keep them (and their partitions) until Postgres is back.
+        log.warning("infrastructure unavailable, the messages will be redelivered",
+                    group=self.group, error=repr(error))
+        await asyncio.sleep(self.backoff_seconds * 10)
+        raise error
 
     async def consume(self, record: ConsumerRecord) -> None:
         """Decode and apply a record with bounded retries; dead-letter it when they run out."""
@@ -76,11 +136,7 @@ class IdempotentConsumer:
                 log.info("event consumed", group=self.group, subject=envelope.subject,
                          applied=applied, attempts=attempts)
         except TRANSIENT as error:
-            # Not the message's fault: keep it (and its partition) until Postgres is back.
-            log.warning("infrastructure unavailable, the message will be redelivered",
-                        group=self.group, error=repr(error))
-            await asyncio.sleep(self.backoff_seconds * 10)
-            raise
+            await self._hold_back(error)
         except Exception as error:  # every other error ends here after the last attempt
             await self._dead_letter(record, error, attempts)
 
@@ -98,17 +154,20 @@ class IdempotentConsumer:
             dead_letter_topic(self.group), value=record.value, key=record.key, headers=headers)
 
     def subscribe(self, broker: KafkaBroker, *topics: str) -> None:
-        """Register with FastStream: explicit group, offsets committed only after the effect."""
+        """Register with FastStream: explicit group, batches, offsets committed after the effect
+        (a failure seeks every partition of the batch back: nothing is skipped)."""
 
-        async def on_record(body: Any, message: KafkaMessage, consumer: Consumer) -> None:
-            record = message.raw_message
-            await self.consume(record)
-            behind = consumer.highwater(TopicPartition(record.topic, record.partition))
-            if behind is not None:
-                CONSUMER_LAG.labels(self.group, record.topic, str(record.partition)).set(
-                    max(behind - record.offset - 1, 0))
+        async def on_records(body: Any, message: KafkaMessage, consumer: Consumer) -> None:
+            records = message.raw_message
+            await self.consume_batch(records)
+            last = {(r.topic, r.partition): r.offset for r in records}
+            for (topic, partition), offset in last.items():
+                if (end := consumer.highwater(TopicPartition(topic, partition))) is not None:
+                    CONSUMER_LAG.labels(self.group, topic, str(partition)).set(
+                        max(end - offset - 1, 0))
 
         broker.subscriber(
-            *topics, group_id=self.group, auto_offset_reset="earliest",
+            *topics, group_id=self.group, auto_offset_reset="earliest", batch=True,
+            max_records=self.batch_size, fetch_max_wait_ms=self.fetch_max_wait_ms,
             ack_policy=AckPolicy.NACK_ON_ERROR, title=f"{self.group}:{','.join(topics)}",
-        )(on_record)
+        )(on_records)

@@ -65,6 +65,8 @@ async def running(
         for sub in subs:
             IdempotentConsumer(pool, sub.group, sub.handlers, producer,
                                max_attempts=settings.consumer_max_attempts,
+                               batch_size=settings.consumer_batch_size,
+                               fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
                                ).subscribe(broker, *sub.topics)
         relay = Relay(pool, producer, name, batch_size=settings.relay_batch_size)
         runtime = Runtime(pool, producer, broker, relay)

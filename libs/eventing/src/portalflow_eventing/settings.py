@@ -17,6 +17,11 @@ class EventingSettings(BaseSettings):
     database_pool_size: int = 10
     relay_batch_size: int = 500
     consumer_max_attempts: int = Field(5, description="Tries before a message is dead-lettered.")
+    consumer_batch_size: int = Field(
+        200, description="Events a consumer applies in one transaction at most.")
+    kafka_fetch_max_wait_ms: int = Field(
+        20, description="How long a fetch waits for new records; lower means less latency "
+                        "with brokers that answer only at the deadline, more idle fetches.")
     consumer_group_suffix: str = Field(
         "", description="Appended to every consumer group name: lets a second, independent "
                         "deployment read the same topics (each group has all the events).")
