@@ -6,8 +6,9 @@ import time
 
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portalflow_eventing.metrics import HTTP_REQUESTS
 
@@ -39,18 +40,34 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
 
 
+class RequestMetrics:
+    """Times every HTTP request by method, route template and status (plain ASGI: cheap)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, status = time.perf_counter(), [500]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            HTTP_REQUESTS.labels(scope["method"], route, str(status[0])).observe(
+                time.perf_counter() - started)
+
+
 def instrument(app: FastAPI, otlp_endpoint: str | None = None) -> None:
     """Correlation ids in and out, a duration per request, `/metrics`, tracing if configured."""
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        HTTP_REQUESTS.labels(request.method, getattr(route, "path", "unmatched"),
-                             str(response.status_code)).observe(time.perf_counter() - started)
-        return response
-
+    app.add_middleware(RequestMetrics)
     app.add_middleware(CorrelationIdMiddleware, header_name=CORRELATION_HEADER,
                        validator=None)
     metrics = APIRouter(tags=["health"])

@@ -14,14 +14,14 @@ from portalflow_config.entrypoints import auth
 _bearer = HTTPBearer(auto_error=False, description="Admin JWT with `org` and `permissions`.")
 
 
-def _pool(request: Request) -> asyncpg.Pool:
+async def _pool(request: Request) -> asyncpg.Pool:
     return request.app.state.runtime.pool
 
 
 def requires(permission: str):
     """A dependency that admits only tokens carrying `permission`."""
 
-    def caller(
+    async def caller(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Caller:
@@ -44,7 +44,7 @@ def requires(permission: str):
     return caller
 
 
-def _if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
+async def _if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     if if_match is None:
         return None
     try:

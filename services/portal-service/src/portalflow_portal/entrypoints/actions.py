@@ -61,17 +61,17 @@ async def _idempotency_key(request: Request, key: Annotated[str | None, Header(
     return IdempotencyKey(key, digest.hexdigest())
 
 
-def _reader(opportunity_id: str, token: Token, pool: Pool,
+async def _reader(opportunity_id: str, token: Token, pool: Pool,
             correlation_id: CorrelationId) -> actions.Customer:
     return actions.Customer(pool, token, opportunity_id, correlation_id)
 
 
-def _actor(customer: Annotated[actions.Customer, Depends(_reader)], key: Annotated[
+async def _actor(customer: Annotated[actions.Customer, Depends(_reader)], key: Annotated[
         IdempotencyKey | None, Depends(_idempotency_key)]) -> actions.Customer:
     return replace(customer, idempotency=key)
 
 
-def _uploads(request: Request) -> actions.Uploads:
+async def _uploads(request: Request) -> actions.Uploads:
     return actions.Uploads(request.app.state.blobs, request.app.state.settings.max_upload_bytes)
 
 

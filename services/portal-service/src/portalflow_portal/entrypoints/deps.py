@@ -11,11 +11,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 _bearer = HTTPBearer(auto_error=False, description="The customer's portal access token.")
 
 
-def _pool(request: Request) -> asyncpg.Pool:
+async def _pool(request: Request) -> asyncpg.Pool:
     return request.app.state.runtime.pool
 
 
-def _token(
+async def _token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     if credentials is None:
@@ -24,7 +24,7 @@ def _token(
     return credentials.credentials
 
 
-def _locales(accept_language: Annotated[str | None, Header()] = None) -> list[str]:
+async def _locales(accept_language: Annotated[str | None, Header()] = None) -> list[str]:
     """Languages of Accept-Language, best first (`es-ES` also offers `es`)."""
     if not accept_language:
         return []
@@ -41,7 +41,7 @@ def _locales(accept_language: Annotated[str | None, Header()] = None) -> list[st
     return locales
 
 
-def _correlation_id() -> str:
+async def _correlation_id() -> str:
     return correlation_id.get() or str(uuid4())
 
 
