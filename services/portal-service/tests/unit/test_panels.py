@@ -1,6 +1,9 @@
 """Each panel as the customer sees it, and the locale its texts are in: pure view building."""
 
+import json
+
 import pytest
+from pydantic_core import to_json
 
 from portalflow_contracts.events.flow import (
     FieldBinding,
@@ -12,6 +15,7 @@ from portalflow_contracts.events.flow import (
 )
 from portalflow_portal.domain import definition, field_state, view
 from portalflow_portal.domain.locales import preferred
+from portalflow_portal.entrypoints.schemas import PortalView
 
 OPP = "opp-1"
 DOC = {"document_id": "d-1", "sha256": "a" * 64, "file_name": "factura.pdf",
@@ -84,7 +88,21 @@ def current(panel: str | None, locales=("es",), settings=SETTINGS, bindings=(),
     catalog = view.Catalog(settings, FIELDS, CONDITIONS)
     shown = view.build(flow(bindings, conditions), opportunity(panel, **read_model),
                        list(locales), catalog)
-    return shown["current"]
+    return documented(shown)["current"]
+
+
+def documented(shown: dict) -> dict:
+    """The view is sent as built: it must be exactly what the documented schema describes."""
+    as_documented = PortalView.model_validate(shown).model_dump(mode="json", exclude_unset=True)
+    assert shape(json.loads(to_json(shown))) == shape(as_documented)  # no key more, none less
+    return shown
+
+
+def shape(value):
+    """The keys of a JSON value, all the way down."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    return [shape(item) for item in value] if isinstance(value, list) else None
 
 
 BINDINGS = (FieldBinding(field="f-dni", required=True),
