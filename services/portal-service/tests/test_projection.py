@@ -23,7 +23,7 @@ from portalflow_contracts.values import Cause
 from portalflow_eventing import store
 from portalflow_eventing.migrations import migrate
 from portalflow_portal.adapters import live
-from portalflow_portal.adapters.projection import HANDLERS
+from portalflow_portal.adapters.projection import HANDLERS, tell_watchers
 from portalflow_portal.application import portal
 from portalflow_portal.config import MIGRATIONS
 from portalflow_portal.domain import field_state
@@ -43,6 +43,12 @@ async def pool(database):
     await pool.close()
 
 
+async def project(conn, envelope: Envelope) -> None:
+    """What the read-model consumer does with one event, in the caller's transaction."""
+    await HANDLERS[envelope.type](conn, envelope)
+    await tell_watchers(conn, [envelope])
+
+
 class Portal:
     """A read model fed event by event, read back through the customer's token."""
 
@@ -59,7 +65,7 @@ class Portal:
         for event in events:
             envelope = self.envelope(event, causation_id)
             async with self.pool.acquire() as conn, conn.transaction():
-                await HANDLERS[envelope.type](conn, envelope)
+                await project(conn, envelope)
 
     async def customer_writes(self, field_id: str, value) -> str:
         """What the customer's field action does: outbox event and pending write, together."""
@@ -234,7 +240,7 @@ async def test_subscribers_are_woken_by_their_opportunitys_changes_once_committe
             await transaction.start()
             envelope = opened.envelope(opp.InstallerAssigned(
                 opportunity_id=opened.opportunity_id, installer={"name": "Luis"}))
-            await HANDLERS[envelope.type](conn, envelope)
+            await project(conn, envelope)
             assert not await woken(mine, within=0.3)  # nothing is told before the commit
             await transaction.commit()
         assert await woken(mine)

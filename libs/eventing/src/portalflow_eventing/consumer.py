@@ -22,6 +22,7 @@ from portalflow_eventing.metrics import (
 )
 
 Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
+AfterApplied = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[None]]
 TRANSIENT = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
              asyncpg.TooManyConnectionsError, asyncpg.exceptions.OperatorInterventionError)
 
@@ -34,10 +35,13 @@ class IdempotentConsumer:
     def __init__(self, pool: asyncpg.Pool, group: str, handlers: Mapping[str, Handler],
                  producer: AIOKafkaProducer, max_attempts: int = 5,
                  backoff_seconds: float = 0.2, batch_size: int = 200,
-                 fetch_max_wait_ms: int = 500) -> None:
+                 fetch_max_wait_ms: int = 500, after_applied: AfterApplied | None = None,
+                 ) -> None:
         self.pool, self.group, self.handlers, self.producer = pool, group, handlers, producer
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
         self.batch_size, self.fetch_max_wait_ms = batch_size, fetch_max_wait_ms
+        self.after_applied = after_applied
+        """Called once per transaction with the events it applied, before it commits."""
 
     async def apply(self, envelope: Envelope) -> bool:
         """Apply one event in one transaction; False when it was applied before or is unknown."""
@@ -52,6 +56,8 @@ class IdempotentConsumer:
                     " ON CONFLICT DO NOTHING RETURNING true", self.group, envelope.id)
                 if first_time:
                     await handler(conn, envelope)
+                    if self.after_applied:
+                        await self.after_applied(conn, [envelope])
         outcome = "applied" if first_time else "duplicate"
         EVENTS_CONSUMED.labels(self.group, envelope.type, outcome).inc()
         return bool(first_time)
@@ -78,6 +84,8 @@ class IdempotentConsumer:
                 with HANDLER_DURATION.labels(self.group, envelope.type).time():
                     await self.handlers[envelope.type](conn, envelope)
                 applied.append(envelope)
+            if applied and self.after_applied:
+                await self.after_applied(conn, applied)
         done = {envelope.id for envelope in applied}
         for envelope in known:
             outcome = "applied" if envelope.id in done else "duplicate"

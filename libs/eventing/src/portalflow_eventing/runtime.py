@@ -12,7 +12,7 @@ from faststream.kafka import KafkaBroker
 
 from portalflow_contracts.topics import DEAD_LETTER_PARTITIONS, PARTITIONS, dead_letter_topic
 from portalflow_eventing import kafka
-from portalflow_eventing.consumer import Handler, IdempotentConsumer
+from portalflow_eventing.consumer import AfterApplied, Handler, IdempotentConsumer
 from portalflow_eventing.migrations import migrate
 from portalflow_eventing.relay import Relay
 from portalflow_eventing.settings import EventingSettings
@@ -25,6 +25,7 @@ class Subscription:
     group: str
     topics: Sequence[str]
     handlers: dict[str, Handler]
+    after_applied: AfterApplied | None = None
 
 
 @dataclass
@@ -67,6 +68,7 @@ async def running(
                                max_attempts=settings.consumer_max_attempts,
                                batch_size=settings.consumer_batch_size,
                                fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+                               after_applied=sub.after_applied,
                                ).subscribe(broker, *sub.topics)
         relay = Relay(pool, producer, name, batch_size=settings.relay_batch_size)
         runtime = Runtime(pool, producer, broker, relay)

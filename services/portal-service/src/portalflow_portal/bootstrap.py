@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         subscriptions = lambda pool: [  # noqa: E731
             Subscription(READ_MODEL_GROUP, [FLOW_DEFINITIONS, OPPORTUNITIES],
-                         projection.HANDLERS)]
+                         projection.HANDLERS, projection.tell_watchers)]
         async with running(settings, name="portal-service", migrations=MIGRATIONS,
                            subscriptions=subscriptions) as runtime, \
                 live.listening(settings.database_url) as hub:

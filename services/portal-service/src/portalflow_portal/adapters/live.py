@@ -9,7 +9,7 @@ subscribers the notification concerns; subscribers hold no database connection w
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 
 import asyncpg
 import structlog
@@ -23,6 +23,12 @@ log = structlog.get_logger(__name__)
 async def notify(conn: asyncpg.Connection, opportunity_id: str) -> None:
     """Tell listeners, at commit, that what this opportunity's customer sees may have changed."""
     await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, opportunity_id)
+
+
+async def notify_all(conn: asyncpg.Connection, keys: Iterable[str]) -> None:
+    """`notify` for many opportunity ids or org keys in one round trip."""
+    await conn.execute("SELECT pg_notify($1, key) FROM unnest($2::text[]) AS key",
+                       CHANNEL, list(keys))
 
 
 async def notify_org(conn: asyncpg.Connection, org_id: str) -> None:

@@ -6,7 +6,7 @@ for flow, catalog and settings changes.
 """
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 import asyncpg
@@ -168,20 +168,6 @@ async def on_drawing_submitted(conn: asyncpg.Connection, envelope: Envelope) -> 
         json.dumps(event.model_dump(mode="json", include={"roof", "roof_area_m2"})))
 
 
-def _telling_org(handler: Handler) -> Handler:
-    async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
-        await handler(conn, envelope)
-        await live.notify_org(conn, envelope.org_id)
-    return handle
-
-
-def _telling_opportunity(handler: Handler) -> Handler:
-    async def handle(conn: asyncpg.Connection, envelope: Envelope) -> None:
-        await handler(conn, envelope)
-        await live.notify(conn, envelope.data["opportunity_id"])
-    return handle
-
-
 ORG_HANDLERS: dict[str, Handler] = {
     **{model.type: on_flow_event for model in definition.APPLY},
     catalog.DynamicFieldDefined.type: catalog_projection.on_field_defined,
@@ -213,7 +199,12 @@ OPPORTUNITY_HANDLERS: dict[str, Handler] = {
 # Opportunity events that change nothing the customer sees: the transition that follows does.
 NOT_SHOWN = {events.StepCompleted.type, events.ReactivationRequested.type}
 
-HANDLERS: dict[str, Handler] = {
-    **{t: _telling_org(h) for t, h in ORG_HANDLERS.items()},
-    **{t: _telling_opportunity(h) for t, h in OPPORTUNITY_HANDLERS.items()},
-}
+HANDLERS: dict[str, Handler] = {**ORG_HANDLERS, **OPPORTUNITY_HANDLERS}
+
+
+async def tell_watchers(conn: asyncpg.Connection, applied: Sequence[Envelope]) -> None:
+    """Wake the live views the applied events concern: one notification per opportunity (or
+    org, for its configuration), sent with the transaction's commit."""
+    await live.notify_all(conn, {
+        live.org_key(e.org_id) if e.type in ORG_HANDLERS else e.data["opportunity_id"]
+        for e in applied})
