@@ -69,7 +69,7 @@ def rows(results: dict) -> list[Row]:
         Row("baseline", "Postgres commits, 8 connections", "commits/s", c8),
         Row("baseline", "Kafka produce→consume, acks=all", "msgs/s", kafka),
         Row("baseline", "Kafka hop p50, consumer defaults", "ms", hop_p50,
-            note="one record at a time; fetch_max_wait_ms=500 as the services run"),
+            note="one record at a time, fetch_max_wait_ms=500: what a fetch waits on this broker"),
         Row("baseline", "Kafka hop p50, fetch_max_wait_ms=10", "ms",
             g("baselines", "hop_10ms", "p50_ms")),
         Row("baseline", "bare FastAPI+asyncpg one-row read", "req/s", bare),
