@@ -7,14 +7,7 @@ import pytest
 from flows import ok
 from test_portal_actions import PDF, PNG, PORTAL, configure, open_at, upload
 
-from portalflow_devstack.processes import free_port
-from portalflow_devstack.services import (
-    CONFIG_SERVICE,
-    PORTAL_SERVICE,
-    ServiceProcess,
-    service_env,
-)
-from portalflow_devstack.testing import Services, eventually
+from portalflow_devstack.testing import Services, eventually, running_services
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                "AWS_DEFAULT_REGION": "us-east-1"}
@@ -44,21 +37,12 @@ def bucket() -> Iterator[tuple[str, object]]:
 def s3_services(stack, bucket, tmp_path_factory) -> Iterator[Services]:
     """config-service and portal-service on fresh databases, blobs in the bucket."""
     endpoint, _ = bucket
-    logs, suffix = tmp_path_factory.mktemp("s3-service-logs"), uuid4().hex[:8]
-    running = Services(stack, *(
-        ServiceProcess(name, free_port(), service_env(
-            stack.database_url_for(f"{name.replace('-', '_')}_s3_{suffix}"),
-            stack.kafka_bootstrap, BLOB_STORE_URL="s3://documents/portalflow",
-            CONSUMER_GROUP_SUFFIX=f".s3-{suffix}",  # all the events, beside the session's
-            S3_ENDPOINT_URL=endpoint, **CREDENTIALS), logs)
-        for name in (CONFIG_SERVICE, PORTAL_SERVICE)))
-    running.config.start()
-    running.portal.start()
-    try:
+    with running_services(stack, tmp_path_factory.mktemp("s3-service-logs"),
+                          BLOB_STORE_URL="s3://documents/portalflow", S3_ENDPOINT_URL=endpoint,
+                          # a group of their own: all the events, beside the session's services
+                          CONSUMER_GROUP_SUFFIX=f".s3-{uuid4().hex[:8]}",
+                          **CREDENTIALS) as running:
         yield running
-    finally:
-        running.portal.stop()
-        running.config.stop()
 
 
 def test_documents_go_through_the_bucket_both_ways(s3_services, bucket):

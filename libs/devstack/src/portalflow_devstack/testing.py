@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from uuid import uuid4
 
 import httpx
@@ -68,13 +70,20 @@ class Services:
 @pytest.fixture(scope="session")
 def services(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     """config-service and portal-service as real processes on fresh databases."""
-    logs = tmp_path_factory.mktemp("service-logs")
-    suffix = uuid4().hex[:8]
     blobs = tmp_path_factory.mktemp("blobs")
+    with running_services(stack, tmp_path_factory.mktemp("service-logs"),
+                          BLOB_STORE_PATH=str(blobs)) as running:
+        yield running
+
+
+@contextmanager
+def running_services(stack: Stack, logs: Path, **settings: str) -> Iterator[Services]:
+    """Both services on fresh databases of their own, with extra settings, until the block ends."""
+    suffix = uuid4().hex[:8]
     running = Services(stack, *(
         ServiceProcess(name, free_port(), service_env(
             stack.database_url_for(f"{name.replace('-', '_')}_{suffix}"),
-            stack.kafka_bootstrap, BLOB_STORE_PATH=str(blobs)), logs)
+            stack.kafka_bootstrap, **settings), logs)
         for name in (CONFIG_SERVICE, PORTAL_SERVICE)))
     running.config.start()
     running.portal.start()
