@@ -23,7 +23,3 @@ def summary(samples: Sequence[float], seconds: float | None = None) -> dict:
         result["per_second"] = len(samples) / seconds
     return result
 
-
-def rounded(value: float | None, digits: int = 1) -> float | None:
-    """`value` rounded for a report, None kept."""
-    return None if value is None else round(value, digits)

@@ -1,6 +1,6 @@
 """Live updates: what changed in the read model, told through Postgres and fanned out in-process.
 
-Writers call `notify` / `notify_org` inside the transaction that changes what a customer sees;
+Writers call `notify` / `notify_all` inside the transaction that changes what a customer sees;
 Postgres delivers the notification only when that transaction commits, so whoever receives it
 reads the change. Each process holds one LISTEN connection (`Hub.run`) and wakes the
 subscribers the notification concerns; subscribers hold no database connection while idle.
@@ -29,11 +29,6 @@ async def notify_all(conn: asyncpg.Connection, keys: Iterable[str]) -> None:
     """`notify` for many opportunity ids or org keys in one round trip."""
     await conn.execute("SELECT pg_notify($1, key) FROM unnest($2::text[]) AS key",
                        CHANNEL, list(keys))
-
-
-async def notify_org(conn: asyncpg.Connection, org_id: str) -> None:
-    """Tell listeners, at commit, that the org's flows, catalog or settings changed."""
-    await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, org_key(org_id))
 
 
 def org_key(org_id: str) -> str:

@@ -178,7 +178,3 @@ def rendered(view: dict) -> tuple[bytes, str]:
     """
     body = to_json(view)
     return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-
-
-class Accepted(BaseModel):
-    customer_event_id: str = Field(description="Id of the customer event emitted.")
