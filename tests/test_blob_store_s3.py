@@ -61,7 +61,9 @@ def test_documents_go_through_the_bucket_both_ways(s3_services, bucket):
                             .status_code == 200 and r)
     assert downloaded.content == PNG and downloaded.headers["content-length"] == str(len(PNG))
     assert downloaded.headers["x-content-type-options"] == "nosniff"
-    read = org.admin.get(f"/v1/documents/{mine['document_id']}")
+    # The back office knows the customer's upload once config-service has applied its event.
+    read = eventually(lambda: (r := org.admin.get(f"/v1/documents/{mine['document_id']}"))
+                      .status_code == 200 and r)
     assert read.content == PDF + b"s3" and read.headers["content-type"] == "application/pdf"
     assert read.headers["content-disposition"] == 'attachment; filename="factura.pdf"'
 
