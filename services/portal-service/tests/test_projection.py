@@ -86,7 +86,8 @@ class Portal:
         return envelope.id
 
     async def view(self, *locales: str) -> dict:
-        return await portal.get_view(self.pool, self.token, self.opportunity_id, locales, "es")
+        views = portal.Views(self.pool, "es")
+        return (await views.read(self.token, self.opportunity_id, locales)).view
 
     async def panel(self) -> dict:
         return (await self.view())["current"]["panel"]
@@ -270,3 +271,22 @@ async def test_a_lost_listener_connection_comes_back_and_wakes_everyone(pool, op
         await opened.apply(opp.InstallerAssigned(opportunity_id=opened.opportunity_id,
                                                  installer={"name": "Ana"}))
         assert await woken(mine)
+
+
+async def test_a_view_is_built_again_when_and_only_when_what_it_shows_changed(opened):
+    views = portal.Views(opened.pool, "es")
+    read = lambda *locales: views.read(opened.token, opened.opportunity_id, locales)  # noqa: E731
+    first = await read("es")
+    assert await read("es") is first  # the row is unchanged: the view built before
+    assert (await read("it")).view["locale"] == "it"  # other locales, another view
+    await opened.apply(catalog.DynamicFieldUpdated(field_id="f-dni", label={"es": "NIE"}))
+    relabelled = await read("es")  # an org-level change to a field the step binds
+    assert relabelled.etag != first.etag
+    assert [f["label"] for f in relabelled.view["current"]["panel"]["fields"]][0] == "NIE"
+    await opened.apply(opp.SubstateChanged(
+        opportunity_id=opened.opportunity_id, from_substate_id="docs", to_substate_id="sign",
+        cause=Cause(kind="operator")))
+    assert (await read("es")).view["current"]["substate_id"] == "sign"
+    await opened.apply(opp.PortalAccessRevoked(opportunity_id=opened.opportunity_id))
+    with pytest.raises(NotFoundError):
+        await read("es")

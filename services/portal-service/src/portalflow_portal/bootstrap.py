@@ -12,6 +12,7 @@ from portalflow_eventing import health
 from portalflow_eventing.observability import configure_logging, instrument
 from portalflow_eventing.runtime import Subscription, running
 from portalflow_portal.adapters import live, projection
+from portalflow_portal.application import portal
 from portalflow_portal.config import MIGRATIONS, Settings
 from portalflow_portal.domain.errors import (
     ActionNotAllowedError,
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 live.listening(settings.database_url) as hub:
             app.state.runtime = runtime
             app.state.live = hub  # one LISTEN connection, fanned out to every SSE stream
+            app.state.views = portal.Views(runtime.pool, settings.default_locale)
             yield
 
     app = FastAPI(title="Portalflow portal-service", version="1", lifespan=lifespan,

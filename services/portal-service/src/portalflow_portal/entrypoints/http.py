@@ -1,12 +1,9 @@
 """The customer API's read: the portal view, with an ETag for conditional requests."""
 
-from typing import Annotated
+from fastapi import APIRouter, Request, Response, status
 
-from fastapi import APIRouter, Header, Request, Response, status
-
-from portalflow_portal.application import portal
-from portalflow_portal.entrypoints.deps import Locales, Pool, Token
-from portalflow_portal.entrypoints.schemas import PortalView, rendered
+from portalflow_portal.entrypoints.deps import DOCUMENTED_HEADERS, accepted_locales, bearer_token
+from portalflow_portal.entrypoints.schemas import PortalView
 
 router = APIRouter(prefix="/v1/portal/opportunities/{opportunity_id}", tags=["portal"])
 
@@ -23,16 +20,16 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 
 
 @router.get("", operation_id="get_portal_view", response_model=PortalView,
+            openapi_extra=DOCUMENTED_HEADERS,
             responses={status.HTTP_304_NOT_MODIFIED: {"description": "Unchanged since the ETag"
                                                                      " given in If-None-Match."}})
-async def get_portal_view(opportunity_id: str, token: Token, locales: Locales, pool: Pool,
-                          request: Request,
-                          if_none_match: Annotated[str | None, Header()] = None) -> Response:
+async def get_portal_view(opportunity_id: str, request: Request) -> Response:
     """What the customer sees now: the steps, the current one, its panel and conditions."""
-    view = await portal.get_view(pool, token, opportunity_id, locales,
-                                 request.app.state.settings.default_locale)
-    body, etag = rendered(view)
-    headers = {**VIEW_HEADERS, "ETag": etag}
-    if _matches(if_none_match, etag):
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    headers = request.headers  # read here, not by dependencies: this is the hottest route
+    seen = await request.app.state.views.read(bearer_token(headers.get("authorization")),
+                                              opportunity_id,
+                                              accepted_locales(headers.get("accept-language")))
+    response_headers = {**VIEW_HEADERS, "ETag": seen.etag}
+    if _matches(headers.get("if-none-match"), seen.etag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=response_headers)
+    return Response(seen.body, media_type="application/json", headers=response_headers)

@@ -1,11 +1,9 @@
 """Response bodies of the customer API."""
 
-import hashlib
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
-from pydantic_core import to_json
 
 from portalflow_contracts.events.catalog import Branding
 from portalflow_contracts.events.opportunity import Installer
@@ -169,12 +167,3 @@ class PortalView(BaseModel):
     current: CurrentStep | None = Field(description="None while in an internal substate.")
     steps: Steps = Field(description="Previous, current and next visible step at a glance.")
 
-
-def rendered(view: dict) -> tuple[bytes, str]:
-    """The view as a JSON body and its strong ETag (a hash of the body).
-
-    The view is built of JSON values already and tested against PortalView, so it is
-    serialised as it is: validating it again on every read would double the cost of a read.
-    """
-    body = to_json(view)
-    return body, f'"{hashlib.sha256(body).hexdigest()[:32]}"'

@@ -8,8 +8,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from portalflow_portal.adapters import live
 from portalflow_portal.application import portal
 from portalflow_portal.domain.errors import NotFoundError
-from portalflow_portal.entrypoints.deps import Locales, Pool, Token
-from portalflow_portal.entrypoints.schemas import rendered
+from portalflow_portal.entrypoints.deps import Locales, Token
 
 router = APIRouter(prefix="/v1/portal/opportunities/{opportunity_id}", tags=["portal"])
 
@@ -24,13 +23,13 @@ Read = Callable[[], Awaitable[portal.Seen]]
                 "`view` events, each the whole portal view as GET returns it (the event id is "
                 "its ETag): the current one first, then each changed one. Comments keep the "
                 "connection alive; the stream ends when portal access is revoked.")}})
-async def stream_portal_view(opportunity_id: str, token: Token, locales: Locales, pool: Pool,
+async def stream_portal_view(opportunity_id: str, token: Token, locales: Locales,
                              request: Request) -> EventSourceResponse:
     """The portal view, pushed whenever what the customer sees changes."""
-    default_locale = request.app.state.settings.default_locale
+    views: portal.Views = request.app.state.views
 
     def read() -> Awaitable[portal.Seen]:
-        return portal.read_view(pool, token, opportunity_id, locales, default_locale)
+        return views.read(token, opportunity_id, locales)
 
     first = await read()  # an unknown opportunity or token is a 404, not an empty stream
     return EventSourceResponse(_views(request.app.state.live, read, opportunity_id, first),
@@ -40,8 +39,8 @@ async def stream_portal_view(opportunity_id: str, token: Token, locales: Locales
 async def _views(hub: live.Hub, read: Read, opportunity_id: str,
                  first: portal.Seen) -> AsyncIterator[ServerSentEvent]:
     """The first view, then every view that differs from the last one sent."""
-    body, etag = rendered(first.view)
-    yield ServerSentEvent(body.decode(), event=VIEW_EVENT, id=etag.strip('"'))
+    etag = first.etag
+    yield ServerSentEvent(first.body.decode(), event=VIEW_EVENT, id=etag.strip('"'))
     with hub.subscribe(opportunity_id, live.org_key(first.org_id)) as subscription:
         subscription.wake()  # whatever changed between the first read and subscribing
         while True:
@@ -50,7 +49,6 @@ async def _views(hub: live.Hub, read: Read, opportunity_id: str,
                 seen = await read()
             except NotFoundError:
                 return  # portal access was revoked: nothing more to show
-            body, latest = rendered(seen.view)
-            if latest != etag:
-                etag = latest
-                yield ServerSentEvent(body.decode(), event=VIEW_EVENT, id=etag.strip('"'))
+            if seen.etag != etag:
+                etag = seen.etag
+                yield ServerSentEvent(seen.body.decode(), event=VIEW_EVENT, id=etag.strip('"'))
