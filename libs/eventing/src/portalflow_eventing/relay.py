@@ -72,9 +72,11 @@ class Relay:
             try:
                 await self._loop(lock_conn)
             finally:
-                with suppress(Exception):
+                try:
                     await lock_conn.remove_listener(store.NOTIFY_CHANNEL, self._on_notify)
                     await lock_conn.execute("SELECT pg_advisory_unlock($1)", lock_id)
+                except Exception:  # the pool must not get it back still locked or listening
+                    lock_conn.terminate()
 
     async def _loop(self, lock_conn: asyncpg.Connection) -> None:
         while not lock_conn.is_closed():
