@@ -53,13 +53,44 @@ async def lock_for_append(conn: asyncpg.Connection) -> None:
     await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
 
 
+@dataclass(frozen=True, slots=True)
+class Appended:
+    version: int  # the stream's new version
+    positions: list[int]  # of the appended events, in order
+
+
+# Reads the stream's version, appends the events after it (only if it is the expected one)
+# and wakes the relays: one round trip.
+_APPEND = f"""
+WITH stream AS (
+    SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1
+), appended AS (
+    INSERT INTO events ({_COLUMNS})
+    SELECT $1, stream.version + e.n, e.event_id, e.type, e.topic, e.partition_key, e.source,
+           e.org_id, e.data, e.correlation_id, e.causation_id, e.actor, e.recorded_at
+    FROM stream, unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                        $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
+         WITH ORDINALITY AS e(event_id, type, topic, partition_key, source, org_id, data,
+                              correlation_id, causation_id, actor, recorded_at, n)
+    WHERE $2::integer IS NULL OR stream.version = $2
+    ORDER BY e.n
+    RETURNING position
+)
+SELECT stream.version AS current,
+       (SELECT coalesce(array_agg(position ORDER BY position), '{{}}') FROM appended)
+           AS positions,
+       pg_notify('{NOTIFY_CHANNEL}', '')
+FROM stream
+"""
+
+
 async def append(
     conn: asyncpg.Connection,
     stream_id: str,
     envelopes: Sequence[Envelope],
     expected_version: int | None,
-) -> int:
-    """Append to a stream inside the caller's transaction; return the new stream version.
+) -> Appended:
+    """Append to a stream inside the caller's transaction.
 
     `expected_version` None appends whatever the stream holds (for outboxes of facts).
     """
@@ -67,21 +98,18 @@ async def append(
     # visible in commit order and a relay reading "position > checkpoint" never skips a row
     # that commits late with a lower position. Readers are not blocked by this lock.
     await lock_for_append(conn)
-    current = await stream_version(conn, stream_id)
-    if expected_version is not None and current != expected_version:
-        raise ConcurrencyError(stream_id, expected_version, current)
-    await conn.executemany(
-        f"INSERT INTO events ({_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
-        [
-            (stream_id, current + i, e.id, e.type, e.topic, e.key, e.source, e.org_id,
-             json.dumps(e.data), e.correlation_id, e.causation_id, e.actor, e.time)
-            for i, e in enumerate(envelopes, start=1)
-        ],
-    )
-    await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+    row = await conn.fetchrow(
+        _APPEND, stream_id, expected_version, [e.id for e in envelopes],
+        [e.type for e in envelopes], [e.topic for e in envelopes], [e.key for e in envelopes],
+        [e.source for e in envelopes], [e.org_id for e in envelopes],
+        [json.dumps(e.data) for e in envelopes], [e.correlation_id for e in envelopes],
+        [e.causation_id for e in envelopes], [e.actor for e in envelopes],
+        [e.time for e in envelopes])
+    if expected_version is not None and row["current"] != expected_version:
+        raise ConcurrencyError(stream_id, expected_version, row["current"])
     for envelope in envelopes:  # counted before commit: a rolled-back append still counts
         EVENTS_APPENDED.labels(envelope.type).inc()
-    return current + len(envelopes)
+    return Appended(row["current"] + len(envelopes), row["positions"])
 
 
 async def load(conn: asyncpg.Connection, stream_id: str) -> list[StoredEvent]:

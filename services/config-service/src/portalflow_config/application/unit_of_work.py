@@ -33,7 +33,7 @@ async def append(conn: asyncpg.Connection, caller: Caller, stream_id: str,
                       actor=caller.actor)
         for e in events
     ]
-    return await store.append(conn, stream_id, envelopes, expected_version)
+    return (await store.append(conn, stream_id, envelopes, expected_version)).version
 
 
 async def transact(pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Awaitable],

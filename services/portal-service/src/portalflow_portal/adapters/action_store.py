@@ -57,9 +57,8 @@ async def portal_settings(conn: asyncpg.Connection, org_id: str) -> dict | None:
 
 async def append(conn: asyncpg.Connection, envelope: Envelope) -> int:
     """Append a customer event to the outbox in the caller's transaction; return its position."""
-    await store.append(conn, envelope.subject, [envelope], expected_version=None)
-    return await conn.fetchval("SELECT position FROM events WHERE event_id = $1",
-                               envelope.id)
+    appended = await store.append(conn, envelope.subject, [envelope], expected_version=None)
+    return appended.positions[0]
 
 
 async def set_in(conn: asyncpg.Connection, opportunity_id: str, column: str, path: list[str],
