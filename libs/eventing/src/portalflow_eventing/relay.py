@@ -23,16 +23,22 @@ class Relay:
         self.pool, self.producer, self.name = pool, producer, name
         self.batch_size, self.idle_poll_seconds = batch_size, idle_poll_seconds
         self._wakeup = asyncio.Event()
+        self.checkpoint: int | None = None
+        """Position of the last event published, while this relay holds the lock."""
 
     async def publish_pending(self) -> int:
-        """Publish one batch after the checkpoint; return how many events it held."""
+        """Publish one batch after the checkpoint, then move it; return how many events it held."""
+        checkpoint = self.checkpoint
         async with self.pool.acquire() as conn:
-            checkpoint = await conn.fetchval(
-                "SELECT position FROM relay_checkpoints WHERE relay = $1", self.name) or 0
+            if checkpoint is None:  # only the lock holder moves it: read once, then kept here
+                checkpoint = await conn.fetchval(
+                    "SELECT position FROM relay_checkpoints WHERE relay = $1", self.name) or 0
             events = await store.read_after(conn, checkpoint, self.batch_size)
-            RELAY_LAG.set(await conn.fetchval(
-                "SELECT coalesce(max(position), 0) FROM events") - checkpoint)
+            lag = 0 if len(events) < self.batch_size else await conn.fetchval(
+                "SELECT max(position) FROM events") - events[-1].position  # a full batch: more
+            RELAY_LAG.set(lag)
             if not events:
+                self.checkpoint = checkpoint
                 return 0
             # Sends are queued in order; the producer keeps per-partition order, and the
             # checkpoint moves only once every send of the batch is acknowledged.
@@ -48,6 +54,7 @@ class Relay:
                 "INSERT INTO relay_checkpoints (relay, position) VALUES ($1, $2)"
                 " ON CONFLICT (relay) DO UPDATE SET position = excluded.position",
                 self.name, events[-1].position)
+            self.checkpoint = events[-1].position
             return len(events)
 
     async def run(self) -> None:
@@ -79,6 +86,7 @@ class Relay:
                     lock_conn.terminate()
 
     async def _loop(self, lock_conn: asyncpg.Connection) -> None:
+        self.checkpoint = None  # read again: another replica may have moved it meanwhile
         while not lock_conn.is_closed():
             self._wakeup.clear()
             try:
