@@ -89,15 +89,19 @@ async def append(
     stream_id: str,
     envelopes: Sequence[Envelope],
     expected_version: int | None,
+    *,
+    locked: bool = False,
 ) -> Appended:
     """Append to a stream inside the caller's transaction.
 
     `expected_version` None appends whatever the stream holds (for outboxes of facts).
+    `locked`: the transaction holds the append lock already (see `lock_for_append`).
     """
     # The exclusive table lock serialises appenders until they commit, so positions become
     # visible in commit order and a relay reading "position > checkpoint" never skips a row
     # that commits late with a lower position. Readers are not blocked by this lock.
-    await lock_for_append(conn)
+    if not locked:
+        await lock_for_append(conn)
     row = await conn.fetchrow(
         _APPEND, stream_id, expected_version, [e.id for e in envelopes],
         [e.type for e in envelopes], [e.topic for e in envelopes], [e.key for e in envelopes],

@@ -418,13 +418,11 @@ async def test_a_rejected_action_is_recorded_at_the_loaded_version_never_raised(
     async def loaded(value, *_):
         return value
 
-    async def record(conn, caller, stream_id, version, events):
+    async def record(conn, caller, stream_id, version, events, **_):
         appended.append((caller, stream_id, version, events))
 
     monkeypatch.setattr(handlers.store, "lock_for_append", lambda conn: loaded(None))
-    monkeypatch.setattr(handlers, "load_opportunity", lambda *_: loaded((situation.opportunity, 4)))
-    monkeypatch.setattr(handlers, "load_flow", lambda *_: loaded((situation.flow, 9)))
-    monkeypatch.setattr(handlers, "load_catalog", lambda *_: loaded(situation.catalog))
+    monkeypatch.setattr(handlers, "load_situation", lambda *_: loaded((situation, 4)))
     monkeypatch.setattr(handlers, "append", record)
     envelope = Envelope.wrap(COMPLETE_DOCS, source="portal-service", subject=OPP, org_id="org",
                              correlation_id="corr", actor="customer")

@@ -1,7 +1,7 @@
 """Commands on the org's catalog: dynamic fields, conditions, portal settings."""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import asyncpg
 
@@ -35,10 +35,14 @@ async def load_catalog(conn: asyncpg.Connection, org_id: str) -> OrgCatalog:
 async def load_catalog_versions(conn: asyncpg.Connection,
                                 org_id: str) -> tuple[OrgCatalog, Versions]:
     """The org's catalog and the version of each of its streams, in one query."""
-    rows = await conn.fetch(
+    return fold_catalog(await conn.fetch(
         "SELECT stream_id, version, type, data FROM events"
         " WHERE org_id = $1 AND type = ANY($2::text[]) ORDER BY position",
-        org_id, CATALOG_TYPES)
+        org_id, CATALOG_TYPES))
+
+
+def fold_catalog(rows: Sequence[Mapping]) -> tuple[OrgCatalog, Versions]:
+    """The catalog of the org's catalog events (stream_id, version, type, data), in order."""
     catalog, versions = OrgCatalog(), {}
     for row in rows:
         catalog = rules.evolve(catalog, parse(row["type"], json.loads(row["data"])))

@@ -6,11 +6,13 @@ commit together with the customer event's id, so a redelivery changes nothing.
 
 import asyncpg
 
-from portalflow_config.application.catalog import load_catalog
-from portalflow_config.application.flows import load_flow
-from portalflow_config.application.opportunities import load_opportunity
+from portalflow_config.adapters import situation_events
+from portalflow_config.adapters.repository import fold
+from portalflow_config.application.catalog import CATALOG_TYPES, fold_catalog
 from portalflow_config.application.unit_of_work import Caller, append
 from portalflow_config.domain import customer_actions as rules
+from portalflow_config.domain import flow as flow_rules
+from portalflow_config.domain import opportunity
 from portalflow_config.domain.errors import CustomerActionRejectedError
 from portalflow_config.domain.gating import Situation
 from portalflow_contracts.envelope import Envelope
@@ -40,17 +42,27 @@ async def _apply(conn: asyncpg.Connection, envelope: Envelope, model: type[Custo
     # Taken before reading, the append lock keeps the opportunity and its flow still until we
     # commit: no concurrent move, and no removal of the substate a transition points at.
     await store.lock_for_append(conn)
-    current, version = await load_opportunity(conn, caller.org_id, action.opportunity_id)
-    flow, _ = await load_flow(conn, caller.org_id, current.opportunity_type_id)
-    catalog = await load_catalog(conn, caller.org_id)
+    situation, version = await load_situation(conn, caller.org_id, action.opportunity_id)
     try:
-        events = rule(Situation(current, flow, catalog), action, envelope.id)
+        events = rule(situation, action, envelope.id)
     except CustomerActionRejectedError as rejection:
         events = [CustomerActionRejected(
             opportunity_id=action.opportunity_id, customer_event_id=envelope.id,
             customer_event_type=envelope.type, reason=str(rejection))]
-    await append(conn, caller, action.opportunity_id, version, events)
+    await append(conn, caller, action.opportunity_id, version, events, locked=True)
     return events
+
+
+async def load_situation(conn: asyncpg.Connection, org_id: str,
+                         opportunity_id: str) -> tuple[Situation, int]:
+    """The opportunity and its version, its flow and the org's catalog, in one round trip."""
+    events = await situation_events.load(conn, opportunity_id, org_id, CATALOG_TYPES)
+    current, version = fold(events["opportunity"], opportunity_id, org_id, opportunity.evolve,
+                            "opportunity")
+    flow, _ = fold(events["flow"], current.opportunity_type_id, org_id, flow_rules.evolve,
+                   "opportunity type")
+    catalog, _ = fold_catalog(events["catalog"])
+    return Situation(current, flow, catalog), version
 
 
 async def _keep_document(conn: asyncpg.Connection, envelope: Envelope, events: list,

@@ -25,15 +25,19 @@ class Caller:
 
 
 async def append(conn: asyncpg.Connection, caller: Caller, stream_id: str,
-                 expected_version: int | None, events: Sequence[Event]) -> int:
-    """Envelope the events and append them to the stream; return its new version."""
+                 expected_version: int | None, events: Sequence[Event], *,
+                 locked: bool = False) -> int:
+    """Envelope the events and append them to the stream; return its new version.
+
+    `locked`: the transaction took the append lock already (store.lock_for_append)."""
     envelopes = [
         Envelope.wrap(e, source=SOURCE, subject=stream_id, org_id=caller.org_id,
                       correlation_id=caller.correlation_id, causation_id=caller.causation_id,
                       actor=caller.actor)
         for e in events
     ]
-    return (await store.append(conn, stream_id, envelopes, expected_version)).version
+    return (await store.append(conn, stream_id, envelopes, expected_version,
+                               locked=locked)).version
 
 
 async def transact(pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Awaitable],
