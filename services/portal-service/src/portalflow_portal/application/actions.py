@@ -7,7 +7,7 @@ retry with the same Idempotency-Key: all of it commits, or none of it.
 """
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import asyncpg
 from fastapi import UploadFile
@@ -66,11 +66,15 @@ async def _act(customer: Customer, decide: Decide, *, field_ids: Collection[str]
                condition_ids: Collection[str] = ()) -> dict:
     """Run one action; the catalog entries of `field_ids` and `condition_ids` are loaded too."""
     async with customer.pool.acquire() as conn, conn.transaction():
-        opportunity = await _opportunity(conn, customer, for_update=True)
+        opportunity = await _opportunity(conn, customer, field_ids=field_ids,
+                                         condition_ids=condition_ids, for_update=True)
         key = customer.idempotency
         if key and (answer := await idempotency.replay(conn, customer.opportunity_id, key)):
             return answer
-        situation = await _situation(conn, opportunity, field_ids, condition_ids)
+        situation = Situation(opportunity, opportunity["definition"],
+                              fields=opportunity["catalog_fields"],
+                              conditions=opportunity["catalog_conditions"],
+                              settings=opportunity["settings"])
         outcome = await decide(conn, situation)
         envelope = Envelope.wrap(outcome.event, source=SOURCE, subject=customer.opportunity_id,
                                  org_id=opportunity["org_id"],
@@ -87,28 +91,17 @@ async def _act(customer: Customer, decide: Decide, *, field_ids: Collection[str]
 
 
 async def _opportunity(conn: asyncpg.Connection, customer: Customer, *,
+                       field_ids: Collection[str] = (), condition_ids: Collection[str] = (),
                        for_update: bool = False) -> dict:
-    """The opportunity the customer's token opens; NotFoundError for any other."""
+    """The opportunity the customer's token opens, with what its actions are checked against
+    (see action_store.load); NotFoundError for any other."""
     opportunity = await action_store.load(conn, customer.token, customer.opportunity_id,
+                                          field_ids=field_ids, condition_ids=condition_ids,
                                           for_update=for_update)
     if opportunity is None:
         raise NotFoundError(f"opportunity {customer.opportunity_id} not found for this "
                             "access token")
     return opportunity
-
-
-async def _situation(conn: asyncpg.Connection, opportunity: dict, field_ids: Collection[str],
-                     condition_ids: Collection[str]) -> Situation:
-    """The opportunity with the catalog entries its current step binds and the action names."""
-    situation = Situation(opportunity, opportunity["definition"])
-    step, org_id = situation.step, opportunity["org_id"]
-    return replace(
-        situation,
-        fields=await action_store.catalog(
-            conn, "fields", org_id, {*field_ids, *(b["field"] for b in step["fields"])}),
-        conditions=await action_store.catalog(
-            conn, "conditions", org_id, {*condition_ids, *step["conditions"]}),
-        settings=await action_store.portal_settings(conn, org_id))
 
 
 def _about(situation: Situation) -> dict:
