@@ -75,8 +75,9 @@ async def hop_latency(bootstrap: str, topic: str, samples: int,
                       fetch_max_wait_ms: int = 500) -> dict:
     """Latency of one record produced (acks=all) until a consumer reads it, one at a time.
 
-    500 ms is aiokafka's and FastStream's default `fetch_max_wait_ms`, which the services run
-    with; a broker that completes a fetch as soon as data arrives makes it irrelevant.
+    500 ms is aiokafka's and FastStream's default `fetch_max_wait_ms`; the services run with
+    KAFKA_FETCH_MAX_WAIT_MS. A broker that completes a fetch as soon as data arrives makes it
+    irrelevant; one that answers only at the deadline (the embedded one) adds it to every hop.
     """
     await ensure_topics(bootstrap, {topic: PARTITIONS})
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,

@@ -12,6 +12,7 @@ from portalflow_bench.harness import Harness
 from portalflow_bench.procstats import PeakMemory
 from portalflow_bench.profiles import Profile
 from portalflow_bench.seed import Admin, wait_projected
+from portalflow_eventing.settings import EventingSettings
 
 log = logging.getLogger("portalflow-bench")
 
@@ -37,8 +38,9 @@ async def _baselines(harness: Harness, profile: Profile) -> dict:
             "kafka": await baselines.produce_consume(bootstrap, topic, profile.kafka_messages),
             "hop_default": await baselines.hop_latency(bootstrap, f"{topic}.hop",
                                                        profile.hop_samples),
-            "hop_10ms": await baselines.hop_latency(bootstrap, f"{topic}.hop", profile.hop_samples,
-                                                    fetch_max_wait_ms=10)}
+            "hop_services": await baselines.hop_latency(
+                bootstrap, f"{topic}.hop", profile.hop_samples,
+                fetch_max_wait_ms=EventingSettings.model_fields["kafka_fetch_max_wait_ms"].default)}
 
 
 async def run(harness: Harness, profile: Profile, selected: set[str]) -> dict:
