@@ -1,9 +1,11 @@
 """The wire contracts: checked-in schemas match the models, the envelope survives Kafka."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
+from portalflow_contracts import envelope as envelope_module
 from portalflow_contracts import schema
 from portalflow_contracts.envelope import Envelope, MalformedEnvelopeError, from_kafka, to_kafka
 from portalflow_contracts.events.customer import CustomerAcceptedOffer
@@ -60,3 +62,44 @@ def test_parse_refuses_unknown_types_and_invalid_payloads():
         parse("portalflow.nothing.v1", {})
     with pytest.raises(ValueError, match="offer_id"):
         parse(CustomerAcceptedOffer.type, {"opportunity_id": "opp-1"})
+
+
+def _written(**changes: bytes | None) -> tuple[list[tuple[str, bytes]], bytes]:
+    """A record as `to_kafka` writes it, with headers changed (None drops one)."""
+    envelope = Envelope.wrap(CustomerAcceptedOffer(opportunity_id="opp-1", offer_id="offer-1"),
+                             source="portal-service", subject="opp-1", org_id="acme",
+                             correlation_id="corr-1", causation_id="cause-1")
+    headers, _, value = to_kafka(envelope)
+    named = {**dict(headers), **changes}
+    return [(name, raw) for name, raw in named.items() if raw is not None], value
+
+
+@pytest.mark.parametrize(("headers", "value"), [
+    _written(),
+    _written(ce_causationid=None, ce_subject=None),
+    _written(ce_time=b"2025-03-01T10:00:00.5+01:00"),
+    _written(ce_time=b"2025-03-01T10:00:00"),  # no time zone: refused
+    _written(ce_time=None),
+    _written(ce_subject=b""),  # refused
+    _written(ce_id=b""),  # refused
+    _written(ce_orgid=None),  # refused
+    _written(ce_specversion=b"0.3"),
+    _written(**{"content-type": b"text/plain"}),
+    _written(CE_ACTOR=b"someone"),
+    _written(ce_partitionkey=b"opp-1"),
+    (_written()[0], b"not json"),
+    (_written()[0], b""),
+])
+def test_records_read_without_the_sdk_read_as_the_sdk_reads_them(headers, value):
+    def read(reader):
+        try:
+            return reader(dict(headers), value)
+        except MalformedEnvelopeError:
+            return "malformed"
+
+    by_sdk = read(envelope_module._read_with_sdk)
+    if isinstance(by_sdk, Envelope) and "ce_time" not in dict(headers):
+        by_sdk = replace(by_sdk, time=None)  # the SDK stamps a missing time with now
+        assert replace(from_kafka(headers, value), time=None) == by_sdk
+    else:
+        assert read(lambda named, raw: from_kafka(named.items(), raw)) == by_sdk
