@@ -5,10 +5,12 @@ from uuid import uuid4
 import pytest
 from aiokafka import ConsumerRecord
 
-from portalflow_contracts.envelope import to_kafka
+from portalflow_contracts.envelope import Envelope, to_kafka
+from portalflow_contracts.events.opportunity import OfferAccepted
 from portalflow_contracts.topics import dead_letter_topic
 from portalflow_devstack.testing import read_back
 from portalflow_eventing.consumer import IdempotentConsumer
+from portalflow_eventing.statements import Statement
 
 
 @pytest.fixture
@@ -106,3 +108,46 @@ async def test_a_poison_event_in_a_batch_holds_back_neither_the_others_nor_the_p
     [dead] = await read_back(stack.kafka_bootstrap, dead_letter_topic(group), {poison.subject},
                              1, timeout=10)
     assert dead.id == poison.id
+
+
+
+async def test_a_mixed_batch_keeps_each_streams_order_and_appliers_see_what_came_before(
+        effects, producer, offer_issued):
+    """Projectors' statements are grouped, yet an applier (which may read) runs after those
+    before it, and each opportunity's effects land in the order of its events."""
+    await effects.execute("ALTER TABLE effects ADD COLUMN seq serial")
+    first, second = f"opp-{uuid4()}", f"opp-{uuid4()}"
+    accepted = Envelope.wrap(OfferAccepted(opportunity_id=first, offer_id="offer-2",
+                                           customer_event_id=str(uuid4())),
+                             source="test", subject=first, org_id="test-org",
+                             correlation_id=str(uuid4()))
+    batch = [offer_issued(first, 1), offer_issued(first, 2), offer_issued(second, 1),
+             accepted, offer_issued(first, 3), offer_issued(second, 2)]
+
+    def note_issued(envelope):
+        return Statement("INSERT INTO effects (event_id, note) VALUES ($1, $2)",
+                         (envelope.id, f"{envelope.subject} {envelope.data['offer_id']}"))
+
+    async def note_accepted(conn, envelope) -> None:
+        seen = await conn.fetchval("SELECT count(*) FROM effects")
+        await conn.execute("INSERT INTO effects (event_id, note) VALUES ($1, $2)",
+                           envelope.id, f"{envelope.subject} accepted after {seen}")
+
+    told = []
+
+    async def tell(conn, envelopes) -> None:
+        told.append([e.id for e in envelopes])
+
+    consumer = IdempotentConsumer(effects, f"group-{uuid4()}",
+                                  {batch[0].type: note_issued, accepted.type: note_accepted},
+                                  producer, after_applied=tell)
+
+    assert await consumer.apply_batch([*batch[:3], batch[0], *batch[3:]]) == 6
+
+    assert told == [[e.id for e in batch]]
+    notes = [r["note"] for r in await effects.fetch("SELECT note FROM effects ORDER BY seq")]
+    assert [n for n in notes if n.startswith(first)] == [
+        f"{first} offer-1", f"{first} offer-2", f"{first} accepted after 3",
+        f"{first} offer-3"]
+    assert [n for n in notes if n.startswith(second)] == [
+        f"{second} offer-1", f"{second} offer-2"]

@@ -20,7 +20,7 @@ from portalflow_contracts.events.flow import (
     SubstatePortalConfigSaved,
 )
 from portalflow_contracts.values import Cause
-from portalflow_eventing import store
+from portalflow_eventing import statements, store
 from portalflow_eventing.migrations import migrate
 from portalflow_portal.adapters import live
 from portalflow_portal.adapters.projection import HANDLERS, tell_watchers
@@ -45,7 +45,7 @@ async def pool(database):
 
 async def project(conn, envelope: Envelope) -> None:
     """What the read-model consumer does with one event, in the caller's transaction."""
-    await HANDLERS[envelope.type](conn, envelope)
+    await statements.apply(conn, HANDLERS[envelope.type], envelope)
     await tell_watchers(conn, [envelope])
 
 

@@ -1,6 +1,8 @@
 """The idempotent consumer: effect and processed event id commit together; offsets after."""
 
 import asyncio
+import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -14,14 +16,15 @@ from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
 from portalflow_contracts.envelope import Envelope, MalformedEnvelopeError, from_kafka
 from portalflow_contracts.topics import dead_letter_topic
+from portalflow_eventing import statements
 from portalflow_eventing.metrics import (
     CONSUMER_LAG,
     EVENTS_CONSUMED,
     EVENTS_DEAD_LETTERED,
     HANDLER_DURATION,
 )
+from portalflow_eventing.statements import Handler
 
-Handler = Callable[[asyncpg.Connection, Envelope], Awaitable[None]]
 AfterApplied = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[None]]
 TRANSIENT = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
              asyncpg.TooManyConnectionsError, asyncpg.exceptions.OperatorInterventionError)
@@ -55,7 +58,7 @@ class IdempotentConsumer:
                     "INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2)"
                     " ON CONFLICT DO NOTHING RETURNING true", self.group, envelope.id)
                 if first_time:
-                    await handler(conn, envelope)
+                    await statements.apply(conn, handler, envelope)
                     if self.after_applied:
                         await self.after_applied(conn, [envelope])
         outcome = "applied" if first_time else "duplicate"
@@ -65,36 +68,48 @@ class IdempotentConsumer:
     async def apply_batch(self, envelopes: Sequence[Envelope]) -> int:
         """Apply events in order in one transaction, each at most once; return how many."""
         known = [e for e in envelopes if e.type in self.handlers]
-        for envelope in envelopes:
-            if envelope.type not in self.handlers:
-                EVENTS_CONSUMED.labels(self.group, envelope.type, "ignored").inc()
+        if len(known) < len(envelopes):
+            self._count("ignored", [e for e in envelopes if e.type not in self.handlers])
         if not known:
             return 0
+        started = time.perf_counter()
         async with self.pool.acquire() as conn, conn.transaction():
             fresh = set(await conn.fetchval(
                 "WITH new AS (INSERT INTO processed_events (consumer_group, event_id)"
                 " SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id)"
                 " SELECT coalesce(array_agg(event_id), '{}') FROM new",
                 self.group, [e.id for e in known]))
-            applied = []
+            applied, pending = [], statements.Pending()
             for envelope in known:
                 if envelope.id not in fresh:
                     continue
                 fresh.discard(envelope.id)  # a batch may hold the same event twice
-                with HANDLER_DURATION.labels(self.group, envelope.type).time():
-                    await self.handlers[envelope.type](conn, envelope)
+                await statements.handle(conn, self.handlers[envelope.type], envelope, pending)
                 applied.append(envelope)
+            await pending.send(conn)
             if applied and self.after_applied:
                 await self.after_applied(conn, applied)
-        done = {envelope.id for envelope in applied}
-        for envelope in known:
-            outcome = "applied" if envelope.id in done else "duplicate"
-            EVENTS_CONSUMED.labels(self.group, envelope.type, outcome).inc()
-        for envelope in applied:
-            log.info("event consumed", group=self.group, subject=envelope.subject,
-                     event_id=envelope.id, event_type=envelope.type,
-                     correlation_id=envelope.correlation_id)
+        self._observe(applied, time.perf_counter() - started)
+        self._count("applied", applied)
+        if len(applied) < len(known):
+            done = {envelope.id for envelope in applied}
+            self._count("duplicate", [e for e in known if e.id not in done])
+        if applied:
+            log.info("events consumed", group=self.group, applied=len(applied),
+                     duplicates=len(known) - len(applied),
+                     correlation_ids=sorted({e.correlation_id for e in applied}))
         return len(applied)
+
+    def _count(self, outcome: str, envelopes: Sequence[Envelope]) -> None:
+        for event_type, count in Counter(e.type for e in envelopes).items():
+            EVENTS_CONSUMED.labels(self.group, event_type, outcome).inc(count)
+
+    def _observe(self, applied: Sequence[Envelope], seconds: float) -> None:
+        # Grouped statements cannot be timed one by one: each event gets its share of the batch.
+        for event_type, count in Counter(e.type for e in applied).items():
+            histogram = HANDLER_DURATION.labels(self.group, event_type)
+            for _ in range(count):
+                histogram.observe(seconds / len(applied))
 
     async def consume_batch(self, records: Sequence[ConsumerRecord]) -> None:
         """Apply records in one transaction; if that fails, one by one with retries and dead

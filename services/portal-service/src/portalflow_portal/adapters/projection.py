@@ -1,8 +1,10 @@
 """Projects flow-definition, catalog and opportunity events into the read model.
 
-Each handler runs in the idempotent consumer's transaction and ends by notifying live
-listeners (delivered at commit) of whom the change concerns: the opportunity, or the whole org
-for flow, catalog and settings changes.
+Most handlers are projectors: they return the one statement that applies their event, which
+the idempotent consumer runs in its transaction, in order, grouped with identical neighbours.
+Those that must read first (a flow's definition, a field's state) are appliers and run their
+own statements. `tell_watchers` then notifies live listeners (delivered at commit) of whom the
+change concerns: the opportunity, or the whole org for flow, catalog and settings changes.
 """
 
 import json
@@ -15,7 +17,7 @@ from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events import catalog
 from portalflow_contracts.events import opportunity as events
 from portalflow_contracts.registry import parse
-from portalflow_eventing.consumer import Handler
+from portalflow_eventing.statements import Handler, Statement
 from portalflow_portal.adapters import catalog_projection, live
 from portalflow_portal.domain import definition, field_state
 
@@ -33,60 +35,60 @@ async def on_flow_event(conn: asyncpg.Connection, envelope: Envelope) -> None:
         event.opportunity_type_id, envelope.org_id, json.dumps(updated))
 
 
-async def on_opened(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_opened(envelope: Envelope) -> Statement:
     event = events.OpportunityOpened.model_validate(envelope.data)
-    await conn.execute(
+    return Statement(
         "INSERT INTO portal_opportunities (opportunity_id, org_id, opportunity_type_id,"
         " substate_id, visited, title, locale) VALUES ($1, $2, $3, $4, ARRAY[$4], $5, $6)",
-        event.opportunity_id, envelope.org_id, event.opportunity_type_id, event.substate_id,
-        event.title, event.locale)
+        (event.opportunity_id, envelope.org_id, event.opportunity_type_id, event.substate_id,
+         event.title, event.locale))
 
 
-async def on_substate_changed(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_substate_changed(envelope: Envelope) -> Statement:
     event = events.SubstateChanged.model_validate(envelope.data)
-    await conn.execute(
+    return Statement(
         "UPDATE portal_opportunities SET substate_id = $2,"
         " visited = array_append(array_remove(visited, $2), $2) WHERE opportunity_id = $1",
-        event.opportunity_id, event.to_substate_id)
+        (event.opportunity_id, event.to_substate_id))
 
 
-async def _merge(conn: asyncpg.Connection, column: str, opportunity_id: str, key: str,
-                 changes: dict) -> None:
+def _merge(column: str, opportunity_id: str, key: str, changes: dict) -> Statement:
     """Merge `changes` into the entry `key` of the opportunity's JSON object `column`."""
     assert column in {"offers", "contracts"}, column
-    await conn.execute(
+    return Statement(
         f"UPDATE portal_opportunities SET {column} = jsonb_set({column}, ARRAY[$2],"
         f" coalesce({column} -> $2, '{{}}'::jsonb) || $3::jsonb) WHERE opportunity_id = $1",
-        opportunity_id, key, json.dumps(changes))
+        (opportunity_id, key, json.dumps(changes)))
 
 
-async def on_offer_issued(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_offer_issued(envelope: Envelope) -> Statement:
     event = events.OfferIssued.model_validate(envelope.data)
-    await _merge(conn, "offers", event.opportunity_id, event.offer_id, {
+    return _merge("offers", event.opportunity_id, event.offer_id, {
         "title": event.title, "amount": str(event.amount), "currency": event.currency,
         "status": "open", "issued_at": envelope.time.isoformat()})
 
 
-async def on_offer_accepted(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_offer_accepted(envelope: Envelope) -> Statement:
     event = events.OfferAccepted.model_validate(envelope.data)
-    await _merge(conn, "offers", event.opportunity_id, event.offer_id, {"status": "accepted"})
+    return _merge("offers", event.opportunity_id, event.offer_id, {"status": "accepted"})
 
 
-async def on_offer_rejected(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_offer_rejected(envelope: Envelope) -> Statement:
     event = events.OfferRejected.model_validate(envelope.data)
-    await _merge(conn, "offers", event.opportunity_id, event.offer_id, {"status": "rejected"})
+    return _merge("offers", event.opportunity_id, event.offer_id, {"status": "rejected"})
 
 
-async def on_portal_access_granted(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_portal_access_granted(envelope: Envelope) -> Statement:
     event = events.PortalAccessGranted.model_validate(envelope.data)
-    await conn.execute(
+    return Statement(
         "INSERT INTO portal_access (token_sha256, opportunity_id) VALUES ($1, $2)"
-        " ON CONFLICT DO NOTHING", event.token_sha256, event.opportunity_id)
+        " ON CONFLICT DO NOTHING", (event.token_sha256, event.opportunity_id))
 
 
-async def on_portal_access_revoked(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_portal_access_revoked(envelope: Envelope) -> Statement:
     event = events.PortalAccessRevoked.model_validate(envelope.data)
-    await conn.execute("DELETE FROM portal_access WHERE opportunity_id = $1", event.opportunity_id)
+    return Statement("DELETE FROM portal_access WHERE opportunity_id = $1",
+                     (event.opportunity_id,))
 
 
 async def _customer_event(conn: asyncpg.Connection,
@@ -131,41 +133,41 @@ async def on_customer_action_rejected(conn: asyncpg.Connection, envelope: Envelo
                             lambda state: field_state.rejected(state, refused["position"]))
 
 
-async def on_condition_accepted(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_condition_accepted(envelope: Envelope) -> Statement:
     event = events.ConditionAccepted.model_validate(envelope.data)
-    await conn.execute(
+    return Statement(
         "UPDATE portal_opportunities SET accepted_conditions = jsonb_set(accepted_conditions,"
         " ARRAY[$2], to_jsonb(greatest($3, coalesce((accepted_conditions ->> $2)::int, 0))))"
-        " WHERE opportunity_id = $1", event.opportunity_id, event.condition_id, event.version)
+        " WHERE opportunity_id = $1", (event.opportunity_id, event.condition_id, event.version))
 
 
-async def on_installer_assigned(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_installer_assigned(envelope: Envelope) -> Statement:
     event = events.InstallerAssigned.model_validate(envelope.data)
-    await conn.execute(
+    return Statement(
         "UPDATE portal_opportunities SET installer = $2::jsonb WHERE opportunity_id = $1",
-        event.opportunity_id,
-        json.dumps(event.model_dump(mode="json", include={"installer", "visit_at"})))
+        (event.opportunity_id,
+         json.dumps(event.model_dump(mode="json", include={"installer", "visit_at"}))))
 
 
-async def on_contract_issued(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_contract_issued(envelope: Envelope) -> Statement:
     event = events.ContractIssued.model_validate(envelope.data)
-    await _merge(conn, "contracts", event.opportunity_id, event.contract_id, {
+    return _merge("contracts", event.opportunity_id, event.contract_id, {
         "title": event.title, "document": event.document.model_dump(mode="json"),
         "signed_document": None, "issued_at": envelope.time.isoformat()})
 
 
-async def on_signed_contract_received(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_signed_contract_received(envelope: Envelope) -> Statement:
     event = events.SignedContractReceived.model_validate(envelope.data)
-    await _merge(conn, "contracts", event.opportunity_id, event.contract_id,
-                 {"signed_document": event.document.model_dump(mode="json")})
+    return _merge("contracts", event.opportunity_id, event.contract_id,
+                  {"signed_document": event.document.model_dump(mode="json")})
 
 
-async def on_drawing_submitted(conn: asyncpg.Connection, envelope: Envelope) -> None:
+def on_drawing_submitted(envelope: Envelope) -> Statement:
     event = events.DrawingSubmitted.model_validate(envelope.data)
-    await conn.execute(
+    return Statement(
         "UPDATE portal_opportunities SET drawing = $2::jsonb WHERE opportunity_id = $1",
-        event.opportunity_id,
-        json.dumps(event.model_dump(mode="json", include={"roof", "roof_area_m2"})))
+        (event.opportunity_id,
+         json.dumps(event.model_dump(mode="json", include={"roof", "roof_area_m2"}))))
 
 
 ORG_HANDLERS: dict[str, Handler] = {
