@@ -1,21 +1,22 @@
 """Rebuild portal-service's read model from the topics, through its own projection."""
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 
 import asyncpg
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 
-from portalflow_contracts.envelope import from_kafka
+from portalflow_contracts.envelope import Envelope, MalformedEnvelopeError, from_kafka
 from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
 from portalflow_eventing.consumer import IdempotentConsumer
 from portalflow_ops import brokers, events
 from portalflow_ops.console import Advance
 from portalflow_ops.errors import OpsError
+from portalflow_ops.lag import READ_MODEL_GROUP
 from portalflow_portal.adapters.projection import HANDLERS
-from portalflow_portal.bootstrap import READ_MODEL_GROUP
 
 SOURCE_TOPICS = (FLOW_DEFINITIONS, OPPORTUNITIES)
 """What the read-model group reads, in the order rebuilt: every org's configuration first."""
@@ -82,13 +83,13 @@ async def rebuild_read_model(database_url: str, bootstrap_servers: str, *,
             await _clear(conn, tables, group)
             report = Report(tables, end)
             consumer = IdempotentConsumer(_Lender(conn), group, HANDLERS, producer=None)
+            batches = _batches(broker, [tp for topic in SOURCE_TOPICS for tp in partitions
+                                        if tp.topic == topic], begin, end, batch_size)
             with progress(sum(end[tp] - begin[tp] for tp in partitions)) as advance:
-                for topic in SOURCE_TOPICS:
-                    for tp in (tp for tp in partitions if tp.topic == topic):
-                        async for batch in broker.read({tp: begin[tp]}, {tp: end[tp]},
-                                                       max_records=batch_size):
-                            await _apply(conn, consumer, batch, report)
-                            advance(len(batch), topic)
+                async with _read_ahead(batches) as ahead:
+                    async for records, envelopes in ahead:
+                        await _apply(conn, consumer, records, envelopes, report)
+                        advance(len(records), records[0].topic)
         # Last: a restarted portal-service continues after what the rebuild applied.
         await brokers.commit_offsets(bootstrap_servers, group, end)
         return report
@@ -140,11 +141,61 @@ async def _clear(conn: asyncpg.Connection, tables: list[str], group: str) -> Non
         await conn.execute("DELETE FROM processed_events WHERE consumer_group = $1", group)
 
 
+Batch = tuple[list[ConsumerRecord], list[Envelope] | None]
+"""Records, and their envelopes unless one of them is malformed."""
+
+
+async def _batches(broker: brokers.Broker, partitions: list[TopicPartition],
+                   begin: brokers.Offsets, end: brokers.Offsets,
+                   batch_size: int) -> AsyncIterator[Batch]:
+    """The records from `begin` to `end`, partition after partition, in decoded batches."""
+    for tp in partitions:
+        async for records in broker.read({tp: begin[tp]}, {tp: end[tp]},
+                                         max_records=batch_size):
+            try:
+                envelopes = [from_kafka(record.headers, record.value) for record in records]
+            except MalformedEnvelopeError:
+                envelopes = None
+            yield records, envelopes
+
+
+@asynccontextmanager
+async def _read_ahead(batches: AsyncIterator[Batch],
+                      depth: int = 2) -> AsyncIterator[AsyncIterator[Batch]]:
+    """`batches`, taken up to `depth` ahead by a task of their own: reading and decoding the
+    next ones runs while Postgres applies this one. The task's error is raised in their place."""
+    queue: asyncio.Queue[Batch | Exception | None] = asyncio.Queue(depth)
+
+    async def take() -> None:
+        try:
+            async for batch in batches:
+                await queue.put(batch)
+            await queue.put(None)
+        except Exception as error:
+            await queue.put(error)
+
+    async def taken() -> AsyncIterator[Batch]:
+        while (batch := await queue.get()) is not None:
+            if isinstance(batch, Exception):
+                raise batch
+            yield batch
+
+    task = asyncio.create_task(take())
+    try:
+        yield taken()
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
 async def _apply(conn: asyncpg.Connection, consumer: IdempotentConsumer,
-                 records: list[ConsumerRecord], report: Report) -> None:
+                 records: list[ConsumerRecord], envelopes: list[Envelope] | None,
+                 report: Report) -> None:
     """Apply a batch in one transaction; if an event is refused, again, each in a savepoint."""
     try:
-        envelopes = [from_kafka(record.headers, record.value) for record in records]
+        if envelopes is None:
+            raise MalformedEnvelopeError("a record of the batch is malformed")
         applied = await consumer.apply_batch(envelopes)
     except Exception:  # the batch rolled back whole: find the culprits one by one
         if conn.is_closed():
