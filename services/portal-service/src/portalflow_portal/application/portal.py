@@ -1,6 +1,7 @@
 """The customer's read: the portal view of the opportunity their token opens."""
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,9 +20,12 @@ class Seen:
     concern it too."""
 
     org_id: str
-    view: dict
     body: bytes
     etag: str
+
+    @property
+    def view(self) -> dict:
+        return json.loads(self.body)
 
 
 class Views:
@@ -33,7 +37,7 @@ class Views:
     the parsing, building and serialising are saved: most of a read's CPU.
     """
 
-    def __init__(self, pool: asyncpg.Pool, default_locale: str, capacity: int = 4096) -> None:
+    def __init__(self, pool: asyncpg.Pool, default_locale: str, capacity: int = 1024) -> None:
         self.pool, self.default_locale, self.capacity = pool, default_locale, capacity
         self._built: dict[tuple[str, tuple[str, ...]], tuple[tuple, Seen]] = {}
 
@@ -65,5 +69,5 @@ class Views:
         # Built of JSON values and tested against the PortalView schema: serialised as it is,
         # since validating it again would double the cost of a read.
         body = to_json(built)
-        return Seen(row["org_id"], built, body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+        return Seen(row["org_id"], body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
 
