@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request, Response, status
 
-from portalflow_portal.entrypoints.deps import DOCUMENTED_HEADERS, accepted_locales, bearer_token
+from portalflow_portal.entrypoints.deps import DOCUMENTED_PARAMETERS, accepted_locales, bearer_token
 from portalflow_portal.entrypoints.schemas import PortalView
 
 router = APIRouter(prefix="/v1/portal/opportunities/{opportunity_id}", tags=["portal"])
@@ -20,14 +20,15 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 
 
 @router.get("", operation_id="get_portal_view", response_model=PortalView,
-            openapi_extra=DOCUMENTED_HEADERS,
+            openapi_extra=DOCUMENTED_PARAMETERS,
             responses={status.HTTP_304_NOT_MODIFIED: {"description": "Unchanged since the ETag"
                                                                      " given in If-None-Match."}})
-async def get_portal_view(opportunity_id: str, request: Request) -> Response:
+async def get_portal_view(request: Request) -> Response:
     """What the customer sees now: the steps, the current one, its panel and conditions."""
-    headers = request.headers  # read here, not by dependencies: this is the hottest route
+    # Read here, not by FastAPI's parameters: this is the hottest route (DOCUMENTED_PARAMETERS).
+    headers = request.headers
     seen = await request.app.state.views.read(bearer_token(headers.get("authorization")),
-                                              opportunity_id,
+                                              request.path_params["opportunity_id"],
                                               accepted_locales(headers.get("accept-language")))
     response_headers = {**VIEW_HEADERS, "ETag": seen.etag}
     if _matches(headers.get("if-none-match"), seen.etag):
