@@ -72,7 +72,8 @@ def rows(results: dict) -> list[Row]:
             g("baselines", "hop_default", "p50_ms"),
             note="one record at a time, fetch_max_wait_ms=500: what a fetch waits on this broker"),
         Row("baseline", "Kafka hop p50, the services' fetch wait", "ms", hop_p50,
-            note="KAFKA_FETCH_MAX_WAIT_MS"),
+            note=f"fetch_max_wait_ms={g('baselines', 'hop_services', 'fetch_max_wait_ms')}"
+                 " (KAFKA_FETCH_MAX_WAIT_MS)"),
         Row("baseline", "bare FastAPI+asyncpg one-row read", "req/s", bare),
         Row("baseline", "bare read p99", "ms", g("reads", "bare", "p99_ms")),
         _judge(Row("portal view", "reads", "req/s", g("reads", "portal", "per_second"), bare,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import traceback
 from collections.abc import Awaitable, Callable
 
@@ -38,9 +39,16 @@ async def _baselines(harness: Harness, profile: Profile) -> dict:
             "kafka": await baselines.produce_consume(bootstrap, topic, profile.kafka_messages),
             "hop_default": await baselines.hop_latency(bootstrap, f"{topic}.hop",
                                                        profile.hop_samples),
-            "hop_services": await baselines.hop_latency(
-                bootstrap, f"{topic}.hop", profile.hop_samples,
-                fetch_max_wait_ms=EventingSettings.model_fields["kafka_fetch_max_wait_ms"].default)}
+            "hop_services": {"fetch_max_wait_ms": services_fetch_wait(),
+                             **await baselines.hop_latency(bootstrap, f"{topic}.hop",
+                                                           profile.hop_samples,
+                                                           services_fetch_wait())}}
+
+
+def services_fetch_wait() -> int:
+    """The services' KAFKA_FETCH_MAX_WAIT_MS: from the environment they inherit, or default."""
+    default = EventingSettings.model_fields["kafka_fetch_max_wait_ms"].default
+    return int(os.environ.get("KAFKA_FETCH_MAX_WAIT_MS", default))
 
 
 async def run(harness: Harness, profile: Profile, selected: set[str]) -> dict:

@@ -20,7 +20,7 @@ class EventingSettings(BaseSettings):
     consumer_batch_size: int = Field(
         200, description="Events a consumer applies in one transaction at most.")
     kafka_fetch_max_wait_ms: int = Field(
-        10, description="How long a fetch waits for new records; lower means less latency "
+        20, description="How long a fetch waits for new records; lower means less latency "
                         "with brokers that answer only at the deadline, more idle fetches.")
     consumer_group_suffix: str = Field(
         "", description="Appended to every consumer group name: lets a second, independent "
