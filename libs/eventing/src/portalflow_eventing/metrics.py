@@ -21,7 +21,8 @@ EVENTS_DEAD_LETTERED = Counter(
     "portalflow_events_dead_lettered_total", "Messages sent to a dead-letter topic.",
     ["group", "topic"])
 HANDLER_DURATION = Histogram(
-    "portalflow_handler_duration_seconds", "Time to apply one event, transaction included.",
+    "portalflow_handler_duration_seconds",
+    "Time to apply an event: its share of its batch's transaction, commit included.",
     ["group", "type"])
 CONSUMER_LAG = Gauge(
     "portalflow_consumer_lag_messages", "Messages on the partition after the one just handled.",
