@@ -41,13 +41,6 @@ def _row_to_event(row: asyncpg.Record) -> StoredEvent:
     return StoredEvent(row["position"], row["stream_id"], row["version"], envelope)
 
 
-async def stream_version(conn: asyncpg.Connection, stream_id: str) -> int:
-    """The version of the last event of a stream; 0 when it has none."""
-    return await conn.fetchval(
-        "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id
-    )
-
-
 async def lock_for_append(conn: asyncpg.Connection) -> None:
     """Wait for every appender to commit and hold new ones off until this transaction ends."""
     await conn.execute("LOCK TABLE events IN EXCLUSIVE MODE")
