@@ -15,10 +15,17 @@ async def _pool(request: Request) -> asyncpg.Pool:
     return request.app.state.runtime.pool
 
 
+def _token_required() -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, "a portal access token is required",
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
 async def _token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    return bearer_token(credentials and f"{credentials.scheme} {credentials.credentials}")
+    if credentials is None:
+        raise _token_required()
+    return credentials.credentials
 
 
 def accepted_locales(accept_language: str | None) -> list[str]:
@@ -42,8 +49,7 @@ def bearer_token(authorization: str | None) -> str:
     """The token of an `Authorization: Bearer …` header; 401 without one."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a portal access token is required",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise _token_required()
     return token.strip()
 
 
