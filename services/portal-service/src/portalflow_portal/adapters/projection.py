@@ -141,12 +141,18 @@ def on_condition_accepted(envelope: Envelope) -> Statement:
         " WHERE opportunity_id = $1", (event.opportunity_id, event.condition_id, event.version))
 
 
+def _replace(column: str, opportunity_id: str, value: dict) -> Statement:
+    """Replace the opportunity's JSON column `column` by `value`."""
+    assert column in {"installer", "drawing"}, column
+    return Statement(
+        f"UPDATE portal_opportunities SET {column} = $2::jsonb WHERE opportunity_id = $1",
+        (opportunity_id, json.dumps(value)))
+
+
 def on_installer_assigned(envelope: Envelope) -> Statement:
     event = events.InstallerAssigned.model_validate(envelope.data)
-    return Statement(
-        "UPDATE portal_opportunities SET installer = $2::jsonb WHERE opportunity_id = $1",
-        (event.opportunity_id,
-         json.dumps(event.model_dump(mode="json", include={"installer", "visit_at"}))))
+    return _replace("installer", event.opportunity_id,
+                    event.model_dump(mode="json", include={"installer", "visit_at"}))
 
 
 def on_contract_issued(envelope: Envelope) -> Statement:
@@ -164,10 +170,8 @@ def on_signed_contract_received(envelope: Envelope) -> Statement:
 
 def on_drawing_submitted(envelope: Envelope) -> Statement:
     event = events.DrawingSubmitted.model_validate(envelope.data)
-    return Statement(
-        "UPDATE portal_opportunities SET drawing = $2::jsonb WHERE opportunity_id = $1",
-        (event.opportunity_id,
-         json.dumps(event.model_dump(mode="json", include={"roof", "roof_area_m2"}))))
+    return _replace("drawing", event.opportunity_id,
+                    event.model_dump(mode="json", include={"roof", "roof_area_m2"}))
 
 
 ORG_HANDLERS: dict[str, Handler] = {
