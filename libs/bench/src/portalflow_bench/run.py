@@ -34,15 +34,15 @@ async def _guarded(results: dict, name: str, step: Callable[[], Awaitable[dict]]
 async def _baselines(harness: Harness, profile: Profile) -> dict:
     dsn, seconds = harness.databases["bare"], profile.commit_seconds
     bootstrap, topic = harness.stack.kafka_bootstrap, f"bench.raw.{harness.suffix}"
+    fetch_wait = services_fetch_wait()
     return {"commits_1": await baselines.commits(dsn, 1, seconds),
             "commits_8": await baselines.commits(dsn, 8, seconds),
             "kafka": await baselines.produce_consume(bootstrap, topic, profile.kafka_messages),
             "hop_default": await baselines.hop_latency(bootstrap, f"{topic}.hop",
                                                        profile.hop_samples),
-            "hop_services": {"fetch_max_wait_ms": services_fetch_wait(),
+            "hop_services": {"fetch_max_wait_ms": fetch_wait,
                              **await baselines.hop_latency(bootstrap, f"{topic}.hop",
-                                                           profile.hop_samples,
-                                                           services_fetch_wait())}}
+                                                           profile.hop_samples, fetch_wait)}}
 
 
 def services_fetch_wait() -> int:
