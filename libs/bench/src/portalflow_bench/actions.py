@@ -70,7 +70,7 @@ async def _send(harness: Harness, flow: Flow, opportunities: list[Opportunity], 
     return await generate({
         "mode": "open", "host": "127.0.0.1", "port": harness.portal.port, "rate": rate,
         "actions": action_specs(flow, opportunities), "watch": profile.watch,
-        "poll_ms": profile.view_poll_ms, "probe_ms": profile.probe_ms,
+        "poll_ms": profile.view_poll_ms, "sweep_ms": profile.sweep_ms,
         "read_model_dsn": harness.databases["portal"], "timeout": TIMEOUT}, harness.workdir)
 
 

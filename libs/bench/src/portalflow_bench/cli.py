@@ -32,8 +32,9 @@ def parser() -> argparse.ArgumentParser:
                       help="keep the embedded servers' data and the logs here "
                            "(default: a temp dir, removed afterwards)")
     root.add_argument("--watch", choices=("probe", "view"), default="probe",
-                      help="how an action is seen: probe the read model every 5 ms, then one "
-                           "GET of the view confirms it (default); or GET every view every "
+                      help="how an action is seen: the read model's row, read when portal-service "
+                           "notifies a change of it, then one GET of the view confirms it "
+                           "(default); or GET every view every "
                            "10 ms, which loads the portal more than the actions do")
     root.add_argument("--check", action="store_true",
                       help="exit 1 when a target is missed (default: exit 0 once it ran)")

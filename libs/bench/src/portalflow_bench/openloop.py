@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import suppress
 from time import perf_counter
 
 import asyncpg
 
 from portalflow_bench.rawhttp import Pool, ProtocolError, encode
+from portalflow_portal.adapters import live
 
 
 class ViewPoller:
@@ -42,30 +44,47 @@ class ViewPoller:
 
 
 class ReadModelProbe:
-    """Sees when the read-model row the view is rendered from has the target substate: one
-    query every `interval` for all pending actions, a load that does not grow with the rate."""
+    """Sees when the read-model row the view is rendered from has the target substate.
 
-    def __init__(self, dsn: str, interval: float) -> None:
-        self.dsn, self.interval, self.polls = dsn, interval, 0
+    It listens to the notification portal-service's projection sends with each commit (what
+    wakes the SSE streams) and reads only the rows those name, so its load follows the changes,
+    not the number of pending actions; every `sweep` seconds it reads every pending row, in
+    case a notification came before the action was pending."""
+
+    def __init__(self, dsn: str, sweep: float) -> None:
+        self.dsn, self.sweep, self.polls = dsn, sweep, 0
         self.pending: dict[str, tuple[str, asyncio.Future]] = {}
+        self._named: set[str] = set()
+        self._woken = asyncio.Event()
 
     async def start(self) -> None:
         self.conn = await asyncpg.connect(self.dsn)
+        await self.conn.add_listener(live.CHANNEL, self._on_notify)
         self.task = asyncio.create_task(self._probe())
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        if payload in self.pending:
+            self._named.add(payload)
+            self._woken.set()
 
     async def _probe(self) -> None:
         while True:
-            if self.pending:
-                rows = await self.conn.fetch(
-                    "SELECT opportunity_id, substate_id FROM portal_opportunities"
-                    " WHERE opportunity_id = ANY($1::text[])", list(self.pending))
-                seen, self.polls = perf_counter(), self.polls + 1
-                for row in rows:
-                    target, future = self.pending.get(row["opportunity_id"], (None, None))
-                    if future and row["substate_id"] == target:
-                        del self.pending[row["opportunity_id"]]
-                        future.set_result(seen)
-            await asyncio.sleep(self.interval)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self.sweep)
+            self._woken.clear()
+            named, self._named = self._named, set()
+            ids = list(named) if named else list(self.pending)
+            if not ids:
+                continue
+            rows = await self.conn.fetch(
+                "SELECT opportunity_id, substate_id FROM portal_opportunities"
+                " WHERE opportunity_id = ANY($1::text[])", ids)
+            seen, self.polls = perf_counter(), self.polls + 1
+            for row in rows:
+                target, future = self.pending.get(row["opportunity_id"], (None, None))
+                if future and row["substate_id"] == target:
+                    del self.pending[row["opportunity_id"]]
+                    future.set_result(seen)
 
     async def wait(self, action: dict, deadline: float) -> float | None:
         future = asyncio.get_running_loop().create_future()
@@ -111,7 +130,7 @@ def detector(spec: dict, pool: Pool, host: str) -> ViewPoller | ProbedView:
     viewer = ViewPoller(pool, host, spec["poll_ms"] / 1000)
     if spec["watch"] == "view":
         return viewer
-    return ProbedView(ReadModelProbe(spec["read_model_dsn"], spec["probe_ms"] / 1000), viewer)
+    return ProbedView(ReadModelProbe(spec["read_model_dsn"], spec["sweep_ms"] / 1000), viewer)
 
 
 async def open_loop(spec: dict) -> dict:

@@ -23,7 +23,7 @@ class Profile:
     rebuild_events: int
     watch: str = "probe"  # how an action is seen: "probe" (read model, then one GET) or "view"
     view_poll_ms: float = 10.0  # how often a view is read again until it shows the action
-    probe_ms: float = 5.0  # how often the read model is probed for every pending action
+    sweep_ms: float = 100.0  # how often the probe reads every pending row, notified or not
 
 
 FULL = Profile("full", view_opportunities=200, connections=32, read_warmup=3, read_seconds=15,
