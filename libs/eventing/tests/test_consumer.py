@@ -151,3 +151,31 @@ async def test_a_mixed_batch_keeps_each_streams_order_and_appliers_see_what_came
         f"{first} offer-3"]
     assert [n for n in notes if n.startswith(second)] == [
         f"{second} offer-1", f"{second} offer-2"]
+
+
+async def test_before_applying_runs_once_per_transaction_before_its_first_handler(
+        effects, producer, offer_issued):
+    """What every handler needs held (config-service: the append lock) is taken once a batch."""
+    order = []
+
+    async def before(conn) -> None:
+        order.append(("before", conn.is_in_transaction()))
+
+    async def handle(conn, envelope) -> None:
+        order.append(("handled", envelope.id))
+
+    batch = [offer_issued(f"opp-{uuid4()}") for _ in range(3)]
+    consumer = IdempotentConsumer(effects, f"group-{uuid4()}", {batch[0].type: handle},
+                                  producer, before_applying=before)
+
+    assert await consumer.apply_batch(batch) == 3
+    assert order == [("before", True), *[("handled", e.id) for e in batch]]
+
+    order.clear()  # redelivered: nothing to apply, nothing to hold
+    assert await consumer.apply_batch(batch) == 0
+    assert await consumer.apply(batch[0]) is False
+    assert order == []
+
+    single = offer_issued(f"opp-{uuid4()}")
+    assert await consumer.apply(single) is True
+    assert order == [("before", True), ("handled", single.id)]

@@ -26,6 +26,7 @@ from portalflow_eventing.metrics import (
 from portalflow_eventing.statements import Handler
 
 AfterApplied = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[None]]
+BeforeApplying = Callable[[asyncpg.Connection], Awaitable[None]]
 TRANSIENT = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
              asyncpg.TooManyConnectionsError, asyncpg.exceptions.OperatorInterventionError)
 
@@ -39,12 +40,15 @@ class IdempotentConsumer:
                  producer: AIOKafkaProducer, max_attempts: int = 5,
                  backoff_seconds: float = 0.2, batch_size: int = 200,
                  fetch_max_wait_ms: int = 500, after_applied: AfterApplied | None = None,
-                 ) -> None:
+                 before_applying: BeforeApplying | None = None) -> None:
         self.pool, self.group, self.handlers, self.producer = pool, group, handlers, producer
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
         self.batch_size, self.fetch_max_wait_ms = batch_size, fetch_max_wait_ms
         self.after_applied = after_applied
         """Called once per transaction with the events it applied, before it commits."""
+        self.before_applying = before_applying
+        """Called once per transaction before its first handler (e.g. to take a lock that
+        every handler needs: once, not once per event)."""
 
     async def apply(self, envelope: Envelope) -> bool:
         """Apply one event in one transaction; False when it was applied before or is unknown."""
@@ -58,6 +62,8 @@ class IdempotentConsumer:
                     "INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2)"
                     " ON CONFLICT DO NOTHING RETURNING true", self.group, envelope.id)
                 if first_time:
+                    if self.before_applying:
+                        await self.before_applying(conn)
                     await statements.apply(conn, handler, envelope)
                     if self.after_applied:
                         await self.after_applied(conn, [envelope])
@@ -80,6 +86,8 @@ class IdempotentConsumer:
                 " SELECT coalesce(array_agg(event_id), '{}') FROM new",
                 self.group, [e.id for e in known]))
             applied, pending = [], statements.Pending()
+            if fresh and self.before_applying:
+                await self.before_applying(conn)
             for envelope in known:
                 if envelope.id not in fresh:
                     continue

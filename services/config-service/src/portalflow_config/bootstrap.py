@@ -37,7 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         subscriptions = lambda pool: [  # noqa: E731
-            Subscription("config-service", [CUSTOMER_EVENTS], consumers.HANDLERS)]
+            Subscription("config-service", [CUSTOMER_EVENTS], consumers.HANDLERS,
+                         before_applying=consumers.BEFORE_APPLYING)]
         async with running(settings, name="config-service", migrations=MIGRATIONS,
                            subscriptions=subscriptions) as runtime:
             app.state.runtime = runtime

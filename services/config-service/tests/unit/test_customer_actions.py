@@ -421,7 +421,6 @@ async def test_a_rejected_action_is_recorded_at_the_loaded_version_never_raised(
     async def record(conn, caller, stream_id, version, events, **_):
         appended.append((caller, stream_id, version, events))
 
-    monkeypatch.setattr(handlers.store, "lock_for_append", lambda conn: loaded(None))
     monkeypatch.setattr(handlers, "load_situation", lambda *_: loaded((situation, 4)))
     monkeypatch.setattr(handlers, "append", record)
     envelope = Envelope.wrap(COMPLETE_DOCS, source="portal-service", subject=OPP, org_id="org",

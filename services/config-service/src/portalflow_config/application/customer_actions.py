@@ -30,7 +30,6 @@ from portalflow_contracts.events.customer import (
 from portalflow_contracts.events.opportunity import CustomerActionRejected
 from portalflow_contracts.values import DocumentRef
 from portalflow_documents import uploads
-from portalflow_eventing import store
 
 
 async def _apply(conn: asyncpg.Connection, envelope: Envelope, model: type[CustomerEvent],
@@ -39,9 +38,9 @@ async def _apply(conn: asyncpg.Connection, envelope: Envelope, model: type[Custo
     action = model.model_validate(envelope.data)
     caller = Caller(org_id=envelope.org_id, actor=envelope.actor or "customer",
                     correlation_id=envelope.correlation_id, causation_id=envelope.id)
-    # Taken before reading, the append lock keeps the opportunity and its flow still until we
-    # commit: no concurrent move, and no removal of the substate a transition points at.
-    await store.lock_for_append(conn)
+    # The consumer took the append lock before its transaction's first event (consumers.
+    # BEFORE_APPLYING): it keeps the opportunity and its flow still until we commit: no
+    # concurrent move, and no removal of the substate a transition points at.
     situation, version = await load_situation(conn, caller.org_id, action.opportunity_id)
     try:
         events = rule(situation, action, envelope.id)

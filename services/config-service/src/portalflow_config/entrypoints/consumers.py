@@ -11,7 +11,12 @@ from portalflow_contracts.events.customer import (
     CustomerUploadedDocument,
     CustomerUploadedSignedContract,
 )
+from portalflow_eventing import store
 from portalflow_eventing.consumer import Handler
+
+BEFORE_APPLYING = store.lock_for_append
+"""Every handler reads an opportunity, then appends to it, under the append lock: the consumer
+takes it once per transaction, before the first event (a round trip saved per later event)."""
 
 HANDLERS: dict[str, Handler] = {
     CustomerSetFieldValue.type: customer_actions.on_customer_set_field_value,
