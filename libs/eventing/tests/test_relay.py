@@ -83,3 +83,23 @@ async def test_a_writer_that_lost_the_race_gets_a_conflict(pool, offer_issued):
     async with pool.acquire() as conn:
         assert await conn.fetchval(
             "SELECT max(version) FROM events WHERE stream_id = $1", stream_id) == 1
+
+
+async def test_the_append_lock_leaves_the_event_store_to_autovacuum(pool, offer_issued):
+    """Autovacuum skips a table it cannot lock at once: under steady appends a table lock would
+    keep the event store from ever being analyzed (as `ANALYZE (SKIP_LOCKED)` shows here)."""
+    stream = f"opp-{uuid4()}"
+    notices = []
+
+    def note(_conn, message) -> None:
+        notices.append(message.message)
+
+    async with pool.acquire() as appender, pool.acquire() as vacuum:
+        vacuum.add_log_listener(note)
+        try:
+            async with appender.transaction():
+                await store.append(appender, stream, [offer_issued(stream)], expected_version=0)
+                await vacuum.execute("ANALYZE (SKIP_LOCKED) events")
+        finally:
+            vacuum.remove_log_listener(note)
+    assert not [n for n in notices if "skipping" in n], notices
