@@ -68,17 +68,19 @@ class ReadModelProbe:
             self._woken.set()
 
     async def _probe(self) -> None:
+        next_sweep = perf_counter() + self.sweep
         while True:
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self.sweep)
+                await asyncio.wait_for(self._woken.wait(), max(0.0, next_sweep - perf_counter()))
             self._woken.clear()
             named, self._named = self._named, set()
-            ids = list(named) if named else list(self.pending)
-            if not ids:
+            if perf_counter() >= next_sweep:  # due whatever the notifications, even under load
+                named, next_sweep = set(self.pending), perf_counter() + self.sweep
+            if not named:
                 continue
             rows = await self.conn.fetch(
                 "SELECT opportunity_id, substate_id FROM portal_opportunities"
-                " WHERE opportunity_id = ANY($1::text[])", ids)
+                " WHERE opportunity_id = ANY($1::text[])", list(named))
             seen, self.polls = perf_counter(), self.polls + 1
             for row in rows:
                 target, future = self.pending.get(row["opportunity_id"], (None, None))
