@@ -45,13 +45,6 @@ class Runtime:
             await self.producer.client.fetch_all_metadata()
 
 
-SESSION_SETTINGS = {"max_parallel_workers_per_gather": "0"}
-"""The services' queries are lookups by key: a parallel plan's worker start-up costs more than
-they do. PostgreSQL picks one when it misjudges a table: after a benchmark run config-service's
-event store (74,000 rows) had never been analyzed, one stream was estimated at 371 rows, and the
-read behind each customer action ran with two workers in 3.5 ms; without them, 0.23 ms."""
-
-
 async def _left_clean(conn: asyncpg.Connection) -> None:
     """Nothing to undo when a connection goes back to the pool: asyncpg has already rolled back
     any transaction left open, and our code leaves no session state behind (no SET; the relay
@@ -66,8 +59,7 @@ async def running(
 ) -> AsyncIterator[Runtime]:
     """Migrate, then run the relay and the consumers until the block exits."""
     pool = await asyncpg.create_pool(settings.database_url, min_size=2,
-                                     max_size=settings.database_pool_size, reset=_left_clean,
-                                     server_settings=SESSION_SETTINGS)
+                                     max_size=settings.database_pool_size, reset=_left_clean)
     try:
         async with pool.acquire() as conn:
             await migrate(conn, *migrations)
