@@ -4,6 +4,7 @@ import asyncio
 import random
 from uuid import uuid4
 
+import asyncpg
 import pytest
 
 from portalflow_contracts.topics import OPPORTUNITIES
@@ -83,6 +84,27 @@ async def test_a_writer_that_lost_the_race_gets_a_conflict(pool, offer_issued):
     async with pool.acquire() as conn:
         assert await conn.fetchval(
             "SELECT max(version) FROM events WHERE stream_id = $1", stream_id) == 1
+
+
+async def test_appending_at_known_versions_keeps_order_and_overwrites_nothing(
+        pool, offer_issued):
+    """Several streams in one statement; a version that is taken fails it all."""
+    first, second = f"opp-{uuid4()}", f"opp-{uuid4()}"
+    batch = [(1, offer_issued(first)), (1, offer_issued(second)), (2, offer_issued(first, 2))]
+    async with pool.acquire() as conn, conn.transaction():
+        await store.lock_for_append(conn)
+        await store.append_at(conn, batch)
+    async with pool.acquire() as conn:
+        assert [e.envelope.id for e in await store.read_after(conn, 0, 10)
+                if e.stream_id in (first, second)] == [e.id for _, e in batch]
+        with pytest.raises(asyncpg.UniqueViolationError):
+            async with conn.transaction():
+                await store.lock_for_append(conn)
+                await store.append_at(conn, [(3, offer_issued(first, 3)),
+                                             (2, offer_issued(second, 2)),
+                                             (1, offer_issued(second, 3))])
+        assert [(e.stream_id, e.version) for e in await store.read_after(conn, 0, 10)
+                if e.stream_id in (first, second)] == [(first, 1), (second, 1), (first, 2)]
 
 
 async def test_the_append_lock_leaves_the_event_store_to_autovacuum(pool, offer_issued):

@@ -102,18 +102,58 @@ async def append(
     # Readers are not blocked by this lock.
     if not locked:
         await lock_for_append(conn)
-    row = await conn.fetchrow(
-        _APPEND, stream_id, expected_version, [e.id for e in envelopes],
-        [e.type for e in envelopes], [e.topic for e in envelopes], [e.key for e in envelopes],
-        [e.source for e in envelopes], [e.org_id for e in envelopes],
-        [json.dumps(e.data) for e in envelopes], [e.correlation_id for e in envelopes],
-        [e.causation_id for e in envelopes], [e.actor for e in envelopes],
-        [e.time for e in envelopes])
+    row = await conn.fetchrow(_APPEND, stream_id, expected_version, *_arrays(envelopes))
     if expected_version is not None and row["current"] != expected_version:
         raise ConcurrencyError(stream_id, expected_version, row["current"])
+    _count(envelopes)
+    return Appended(row["current"] + len(envelopes), row["positions"])
+
+
+# Every envelope at the version its caller gives, in the given order; wakes the relays.
+_APPEND_AT = f"""
+WITH appended AS (
+    INSERT INTO events ({_COLUMNS})
+    SELECT e.stream_id, e.version, e.event_id, e.type, e.topic, e.partition_key, e.source,
+           e.org_id, e.data, e.correlation_id, e.causation_id, e.actor, e.recorded_at
+    FROM unnest($1::text[], $2::integer[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                $7::text[], $8::text[], $9::jsonb[], $10::text[], $11::text[], $12::text[],
+                $13::timestamptz[])
+         WITH ORDINALITY AS e(stream_id, version, event_id, type, topic, partition_key, source,
+                              org_id, data, correlation_id, causation_id, actor, recorded_at, n)
+    ORDER BY e.n
+)
+SELECT pg_notify('{NOTIFY_CHANNEL}', '')
+"""
+
+
+async def append_at(conn: asyncpg.Connection, versioned: Sequence[tuple[int, Envelope]]) -> None:
+    """Append each envelope to its subject's stream at the version given, all in one statement.
+
+    For a transaction that holds the append lock and read those streams' versions after taking
+    it, so that it knows them (several streams at once: no read of each before its write). A
+    version taken already fails the whole append (the primary key): nothing is overwritten.
+    """
+    if not versioned:
+        return
+    envelopes = [envelope for _, envelope in versioned]
+    await conn.execute(_APPEND_AT, [e.subject for e in envelopes],
+                       [version for version, _ in versioned], *_arrays(envelopes))
+    _count(envelopes)
+
+
+def _arrays(envelopes: Sequence[Envelope]) -> list[list]:
+    """The columns after (stream_id, version), one array each, for `unnest`."""
+    return [[e.id for e in envelopes], [e.type for e in envelopes],
+            [e.topic for e in envelopes], [e.key for e in envelopes],
+            [e.source for e in envelopes], [e.org_id for e in envelopes],
+            [json.dumps(e.data) for e in envelopes], [e.correlation_id for e in envelopes],
+            [e.causation_id for e in envelopes], [e.actor for e in envelopes],
+            [e.time for e in envelopes]]
+
+
+def _count(envelopes: Sequence[Envelope]) -> None:
     for envelope in envelopes:  # counted before commit: a rolled-back append still counts
         EVENTS_APPENDED.labels(envelope.type).inc()
-    return Appended(row["current"] + len(envelopes), row["positions"])
 
 
 async def load(conn: asyncpg.Connection, stream_id: str) -> list[StoredEvent]:
