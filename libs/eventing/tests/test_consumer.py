@@ -153,29 +153,32 @@ async def test_a_mixed_batch_keeps_each_streams_order_and_appliers_see_what_came
         f"{second} offer-1", f"{second} offer-2"]
 
 
-async def test_before_applying_runs_once_per_transaction_before_its_first_handler(
+async def test_apply_together_gets_a_batch_s_fresh_events_in_place_of_their_handlers(
         effects, producer, offer_issued):
-    """What every handler needs held (config-service: the append lock) is taken once a batch."""
+    """What can be read and written for many events at once (config-service: the opportunities
+    a batch of customer events names) is applied together; a lone event goes to its handler."""
     order = []
 
-    async def before(conn) -> None:
-        order.append(("before", conn.is_in_transaction()))
+    async def together(conn, envelopes) -> None:
+        order.append(("together", conn.is_in_transaction(), [e.id for e in envelopes]))
 
     async def handle(conn, envelope) -> None:
         order.append(("handled", envelope.id))
 
     batch = [offer_issued(f"opp-{uuid4()}") for _ in range(3)]
     consumer = IdempotentConsumer(effects, f"group-{uuid4()}", {batch[0].type: handle},
-                                  producer, before_applying=before)
+                                  producer, apply_together=together)
 
-    assert await consumer.apply_batch(batch) == 3
-    assert order == [("before", True), *[("handled", e.id) for e in batch]]
+    assert await consumer.apply_batch([batch[0], batch[0], *batch[1:]]) == 3
+    assert order == [("together", True, [e.id for e in batch])]
 
-    order.clear()  # redelivered: nothing to apply, nothing to hold
+    order.clear()  # redelivered: nothing to apply
     assert await consumer.apply_batch(batch) == 0
     assert await consumer.apply(batch[0]) is False
     assert order == []
 
+    later = [offer_issued(f"opp-{uuid4()}") for _ in range(2)]
+    assert await consumer.apply_batch([batch[1], *later]) == 2
     single = offer_issued(f"opp-{uuid4()}")
     assert await consumer.apply(single) is True
-    assert order == [("before", True), ("handled", single.id)]
+    assert order == [("together", True, [e.id for e in later]), ("handled", single.id)]

@@ -26,7 +26,9 @@ from portalflow_eventing.metrics import (
 from portalflow_eventing.statements import Handler
 
 AfterApplied = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[None]]
-BeforeApplying = Callable[[asyncpg.Connection], Awaitable[None]]
+TogetherApplier = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[None]]
+"""Applies the fresh events of a transaction, in order, in place of their handlers one by one
+(e.g. one read and one write for them all instead of one of each per event)."""
 TRANSIENT = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
              asyncpg.TooManyConnectionsError, asyncpg.exceptions.OperatorInterventionError)
 
@@ -40,15 +42,15 @@ class IdempotentConsumer:
                  producer: AIOKafkaProducer, max_attempts: int = 5,
                  backoff_seconds: float = 0.2, batch_size: int = 200,
                  fetch_max_wait_ms: int = 500, after_applied: AfterApplied | None = None,
-                 before_applying: BeforeApplying | None = None) -> None:
+                 apply_together: TogetherApplier | None = None) -> None:
         self.pool, self.group, self.handlers, self.producer = pool, group, handlers, producer
         self.max_attempts, self.backoff_seconds = max_attempts, backoff_seconds
         self.batch_size, self.fetch_max_wait_ms = batch_size, fetch_max_wait_ms
         self.after_applied = after_applied
         """Called once per transaction with the events it applied, before it commits."""
-        self.before_applying = before_applying
-        """Called once per transaction before its first handler (e.g. to take a lock that
-        every handler needs: once, not once per event)."""
+        self.apply_together = apply_together
+        """When set, applies a batch's fresh events; each handler still applies its event
+        alone (a redelivery one by one, or `apply`)."""
 
     async def apply(self, envelope: Envelope) -> bool:
         """Apply one event in one transaction; False when it was applied before or is unknown."""
@@ -62,8 +64,6 @@ class IdempotentConsumer:
                     "INSERT INTO processed_events (consumer_group, event_id) VALUES ($1, $2)"
                     " ON CONFLICT DO NOTHING RETURNING true", self.group, envelope.id)
                 if first_time:
-                    if self.before_applying:
-                        await self.before_applying(conn)
                     await statements.apply(conn, handler, envelope)
                     if self.after_applied:
                         await self.after_applied(conn, [envelope])
@@ -85,16 +85,19 @@ class IdempotentConsumer:
                 " SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING event_id)"
                 " SELECT coalesce(array_agg(event_id), '{}') FROM new",
                 self.group, [e.id for e in known]))
-            applied, pending = [], statements.Pending()
-            if fresh and self.before_applying:
-                await self.before_applying(conn)
+            applied = []
             for envelope in known:
-                if envelope.id not in fresh:
-                    continue
-                fresh.discard(envelope.id)  # a batch may hold the same event twice
-                await statements.handle(conn, self.handlers[envelope.type], envelope, pending)
-                applied.append(envelope)
-            await pending.send(conn)
+                if envelope.id in fresh:
+                    fresh.discard(envelope.id)  # a batch may hold the same event twice
+                    applied.append(envelope)
+            if self.apply_together and applied:
+                await self.apply_together(conn, applied)
+            else:
+                pending = statements.Pending()
+                for envelope in applied:
+                    await statements.handle(conn, self.handlers[envelope.type], envelope,
+                                            pending)
+                await pending.send(conn)
             if applied and self.after_applied:
                 await self.after_applied(conn, applied)
         self._observe(applied, time.perf_counter() - started)

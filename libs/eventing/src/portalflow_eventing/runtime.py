@@ -13,7 +13,7 @@ from faststream.kafka import KafkaBroker
 
 from portalflow_contracts.topics import DEAD_LETTER_PARTITIONS, PARTITIONS, dead_letter_topic
 from portalflow_eventing import kafka
-from portalflow_eventing.consumer import AfterApplied, BeforeApplying, Handler, IdempotentConsumer
+from portalflow_eventing.consumer import AfterApplied, Handler, IdempotentConsumer, TogetherApplier
 from portalflow_eventing.migrations import migrate
 from portalflow_eventing.relay import Relay
 from portalflow_eventing.settings import EventingSettings
@@ -27,7 +27,7 @@ class Subscription:
     topics: Sequence[str]
     handlers: dict[str, Handler]
     after_applied: AfterApplied | None = None
-    before_applying: BeforeApplying | None = None
+    apply_together: TogetherApplier | None = None
 
 
 @dataclass
@@ -78,7 +78,7 @@ async def running(
                                batch_size=settings.consumer_batch_size,
                                fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
                                after_applied=sub.after_applied,
-                               before_applying=sub.before_applying,
+                               apply_together=sub.apply_together,
                                ).subscribe(broker, *sub.topics)
         relay = Relay(pool, producer, name, batch_size=settings.relay_batch_size)
         runtime = Runtime(pool, producer, broker, relay)

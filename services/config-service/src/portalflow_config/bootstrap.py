@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         subscriptions = lambda pool: [  # noqa: E731
             Subscription("config-service", [CUSTOMER_EVENTS], consumers.HANDLERS,
-                         before_applying=consumers.BEFORE_APPLYING)]
+                         apply_together=consumers.APPLY_TOGETHER)]
         async with running(settings, name="config-service", migrations=MIGRATIONS,
                            subscriptions=subscriptions) as runtime:
             app.state.runtime = runtime

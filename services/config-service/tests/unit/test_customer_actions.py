@@ -25,6 +25,7 @@ from portalflow_contracts.events.customer import (
     CustomerAcceptedCondition,
     CustomerAcceptedOffer,
     CustomerCompletedStep,
+    CustomerEvent,
     CustomerRequestedReactivation,
     CustomerSetFieldValue,
     CustomerSubmittedDrawing,
@@ -53,6 +54,7 @@ from portalflow_contracts.events.opportunity import (
     StepCompleted,
     SubstateChanged,
 )
+from portalflow_contracts.registry import EVENT_TYPES
 from portalflow_contracts.values import Cause, DocumentRef, ExternalAction, FieldType, PanelKey
 
 OPP, CE = "opp-1", "ce-1"
@@ -409,28 +411,43 @@ def test_a_portal_that_does_not_say_the_substate_is_checked_against_the_current_
                                                           unstated)
 
 
-# The handler: load, decide, append or record the rejection
+# A batch: each action decided on what the ones before it did, at the next versions
 
 
-async def test_a_rejected_action_is_recorded_at_the_loaded_version_never_raised(monkeypatch):
-    situation, appended = given("docs"), []
+def customer(action, org_id: str = "org") -> Envelope:
+    return Envelope.wrap(action, source="portal-service", subject=OPP, org_id=org_id,
+                         correlation_id="corr", actor="customer")
 
-    async def loaded(value, *_):
-        return value
 
-    async def record(conn, caller, stream_id, version, events, **_):
-        appended.append((caller, stream_id, version, events))
+def test_a_rejected_action_is_recorded_at_the_next_version_never_raised():
+    situations, envelope = {("org", OPP): (given("docs"), 4)}, customer(COMPLETE_DOCS)
 
-    monkeypatch.setattr(handlers, "load_situation", lambda *_: loaded((situation, 4)))
-    monkeypatch.setattr(handlers, "append", record)
-    envelope = Envelope.wrap(COMPLETE_DOCS, source="portal-service", subject=OPP, org_id="org",
-                             correlation_id="corr", actor="customer")
+    [(version, rejected)] = handlers.decide(situations, envelope, COMPLETE_DOCS)
 
-    await consumers.HANDLERS[envelope.type](None, envelope)
-
-    [(caller, stream_id, version, [rejected])] = appended
-    assert (caller.causation_id, caller.actor, stream_id, version) == (envelope.id, "customer",
-                                                                       OPP, 4)
-    assert rejected == CustomerActionRejected(
+    assert (version, rejected.subject, rejected.causation_id, rejected.actor) == (
+        5, OPP, envelope.id, "customer")
+    assert rejected.data == CustomerActionRejected(
         opportunity_id=OPP, customer_event_id=envelope.id, customer_event_type=envelope.type,
-        reason=rejection(rules.complete_step, situation, COMPLETE_DOCS))
+        reason=rejection(rules.complete_step, given("docs"), COMPLETE_DOCS)).model_dump(
+            mode="json")
+    assert situations[("org", OPP)][1] == 5
+
+
+def test_each_action_of_a_batch_is_decided_on_the_ones_before_it():
+    situations = {("org", OPP): (given("docs", *WHOLE_DOCS[:2]), 3)}
+    accepting, completing = customer(accept("c-privacy")), customer(COMPLETE_DOCS)
+
+    first = handlers.decide(situations, accepting, accept("c-privacy"))
+    second = handlers.decide(situations, completing, COMPLETE_DOCS)
+
+    assert [(v, e.type) for v, e in first + second] == [
+        (4, ConditionAccepted.type), (5, StepCompleted.type), (6, SubstateChanged.type)]
+    situation, version = situations[("org", OPP)]
+    assert (situation.substate_id, version) == ("info", 6)
+
+
+def test_every_customer_event_type_has_a_rule_and_one_handler():
+    assert set(consumers.HANDLERS) == set(handlers.RULES) == {
+        event_type for event_type, model in EVENT_TYPES.items()
+        if issubclass(model, CustomerEvent)}
+    assert set(consumers.HANDLERS.values()) == {handlers.apply_customer_event}

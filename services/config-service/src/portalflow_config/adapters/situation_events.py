@@ -1,26 +1,33 @@
-"""What a customer action is checked against, read in one round trip: the opportunity's
-stream, its opportunity type's stream and the org's catalog events."""
+"""What customer actions are checked against, read in one round trip: the streams of the
+opportunities they name, of those opportunities' types, and the catalog events of their orgs."""
+
+from collections import defaultdict
+from collections.abc import Collection
 
 import asyncpg
 
 _EVENTS = """
-SELECT 'opportunity' AS part, position, stream_id, version, org_id, type, data
-  FROM events WHERE stream_id = $1
+SELECT 'opportunity' AS part, stream_id AS key, position, stream_id, version, org_id, type, data
+  FROM events WHERE stream_id = ANY($1::text[])
 UNION ALL
-SELECT 'flow', position, stream_id, version, org_id, type, data
-  FROM events WHERE stream_id = (SELECT data ->> 'opportunity_type_id' FROM events
-                                  WHERE stream_id = $1 AND version = 1)
+SELECT 'flow', stream_id, position, stream_id, version, org_id, type, data
+  FROM events WHERE stream_id IN (SELECT data ->> 'opportunity_type_id' FROM events
+                                   WHERE stream_id = ANY($1::text[]) AND version = 1)
 UNION ALL
-SELECT 'catalog', position, stream_id, version, org_id, type, data
-  FROM events WHERE org_id = $2 AND type = ANY($3::text[])
+SELECT 'catalog', org_id, position, stream_id, version, org_id, type, data
+  FROM events WHERE org_id = ANY($2::text[]) AND type = ANY($3::text[])
 ORDER BY part, position
 """
 
+Rows = dict[str, list[asyncpg.Record]]
 
-async def load(conn: asyncpg.Connection, opportunity_id: str, org_id: str,
-                      catalog_types: list[str]) -> dict[str, list[asyncpg.Record]]:
-    """The rows of each part (`opportunity`, `flow`, `catalog`), in commit order."""
-    parts: dict[str, list[asyncpg.Record]] = {"opportunity": [], "flow": [], "catalog": []}
-    for row in await conn.fetch(_EVENTS, opportunity_id, org_id, catalog_types):
-        parts[row["part"]].append(row)
+
+async def load(conn: asyncpg.Connection, opportunity_ids: Collection[str],
+               org_ids: Collection[str], catalog_types: list[str]) -> dict[str, Rows]:
+    """The rows of each part, in commit order: `opportunity` and `flow` by stream id,
+    `catalog` by org id."""
+    parts: dict[str, Rows] = {part: defaultdict(list) for part in ("opportunity", "flow",
+                                                                    "catalog")}
+    for row in await conn.fetch(_EVENTS, list(opportunity_ids), list(org_ids), catalog_types):
+        parts[row["part"]][row["key"]].append(row)
     return parts

@@ -30,14 +30,16 @@ async def append(conn: asyncpg.Connection, caller: Caller, stream_id: str,
     """Envelope the events and append them to the stream; return its new version.
 
     `locked`: the transaction took the append lock already (store.lock_for_append)."""
-    envelopes = [
-        Envelope.wrap(e, source=SOURCE, subject=stream_id, org_id=caller.org_id,
-                      correlation_id=caller.correlation_id, causation_id=caller.causation_id,
-                      actor=caller.actor)
-        for e in events
-    ]
-    return (await store.append(conn, stream_id, envelopes, expected_version,
-                               locked=locked)).version
+    return (await store.append(conn, stream_id, wrap(caller, stream_id, events),
+                               expected_version, locked=locked)).version
+
+
+def wrap(caller: Caller, stream_id: str, events: Sequence[Event]) -> list[Envelope]:
+    """The envelopes of events the caller causes on a stream."""
+    return [Envelope.wrap(e, source=SOURCE, subject=stream_id, org_id=caller.org_id,
+                          correlation_id=caller.correlation_id,
+                          causation_id=caller.causation_id, actor=caller.actor)
+            for e in events]
 
 
 async def transact(pool: asyncpg.Pool, work: Callable[[asyncpg.Connection], Awaitable],
