@@ -414,8 +414,8 @@ def test_a_portal_that_does_not_say_the_substate_is_checked_against_the_current_
 # A batch: each action decided on what the ones before it did, at the next versions
 
 
-def customer(action, org_id: str = "org") -> Envelope:
-    return Envelope.wrap(action, source="portal-service", subject=OPP, org_id=org_id,
+def customer(action) -> Envelope:
+    return Envelope.wrap(action, source="portal-service", subject=OPP, org_id="org",
                          correlation_id="corr", actor="customer")
 
 
