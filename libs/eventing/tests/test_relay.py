@@ -74,35 +74,6 @@ async def test_concurrent_writers_lose_nothing_and_keep_each_stream_in_order(
         assert offers == [f"offer-{n}" for n in range(1, per_stream + 1)]
 
 
-async def test_an_append_that_waited_for_the_lock_sees_what_the_holder_committed(
-        pool, offer_issued):
-    """The append takes the lock inside its statement, whose snapshot is older than the grant:
-    the stream's version must still be read after it (else: a duplicate key, or a missed
-    conflict)."""
-    stream_id = f"opp-{uuid4()}"
-    async with pool.acquire() as holder:
-        transaction = holder.transaction()
-        await transaction.start()
-        await store.append(holder, stream_id, [offer_issued(stream_id)], expected_version=None)
-
-        async def append_next(expected_version: int | None) -> store.Appended:
-            async with pool.acquire() as conn, conn.transaction():
-                return await store.append(conn, stream_id, [offer_issued(stream_id, 2)],
-                                          expected_version)
-
-        after, racing = (asyncio.create_task(append_next(None)),
-                         asyncio.create_task(append_next(0)))
-
-        async def both_waiting() -> bool:
-            return await pool.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted") == 2
-
-        await until(both_waiting)
-        await transaction.commit()
-    assert (await after).version == 2
-    with pytest.raises(ConcurrencyError):
-        await racing
-
-
 async def test_a_writer_that_lost_the_race_gets_a_conflict(pool, offer_issued):
     stream_id = f"opp-{uuid4()}"
     async with pool.acquire() as conn, conn.transaction():

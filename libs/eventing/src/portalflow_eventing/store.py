@@ -58,12 +58,11 @@ class Appended:
     positions: list[int]  # of the appended events, in order
 
 
-# Takes the append lock, reads the stream's version, appends the events after it (only if it
-# is the expected one) and wakes the relays: one round trip, so that the lock is held for one
-# round trip less (under load, every appender waits for the holder's next statement).
+# Reads the stream's version, appends the events after it (only if it is the expected one)
+# and wakes the relays: one round trip.
 _APPEND = f"""
-WITH stream AS MATERIALIZED (
-    SELECT lock_and_read_version({APPEND_LOCK}, $1) AS version
+WITH stream AS (
+    SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1
 ), appended AS (
     INSERT INTO events ({_COLUMNS})
     SELECT $1, stream.version + e.n, e.event_id, e.type, e.topic, e.partition_key, e.source,
@@ -89,15 +88,20 @@ async def append(
     stream_id: str,
     envelopes: Sequence[Envelope],
     expected_version: int | None,
+    *,
+    locked: bool = False,
 ) -> Appended:
     """Append to a stream inside the caller's transaction.
 
     `expected_version` None appends whatever the stream holds (for outboxes of facts).
+    `locked`: the transaction holds the append lock already (see `lock_for_append`).
     """
     # The append lock serialises appenders until they commit (it is released only once the
     # commit is visible), so positions become visible in commit order and a relay reading
     # "position > checkpoint" never skips a row that commits late with a lower position.
-    # Readers are not blocked by this lock; a transaction that holds it gets it again at once.
+    # Readers are not blocked by this lock.
+    if not locked:
+        await lock_for_append(conn)
     row = await conn.fetchrow(_APPEND, stream_id, expected_version, *_arrays(envelopes))
     if expected_version is not None and row["current"] != expected_version:
         raise ConcurrencyError(stream_id, expected_version, row["current"])
