@@ -19,23 +19,9 @@ async def drain(relay: Relay) -> None:
         pass
 
 
-def in_lane(lane: int) -> str:
-    """A new opportunity stream whose partition key is in `lane`."""
-    while store.lane(stream_id := f"opp-{uuid4()}") != lane:
-        pass
-    return stream_id
-
-
-async def waiting_for_locks(pool: asyncpg.Pool) -> int:
-    return await pool.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted")
-
-
-@pytest.mark.parametrize("lanes", [(3, 3), (3, 7)], ids=["one lane", "two lanes"])
 async def test_an_append_committing_after_a_later_position_is_not_skipped(
-        pool, producer, stack, offer_issued, lanes):
-    """In one lane the later append waits for the earlier to commit (the lane's lock); in two,
-    it commits first and is published first, and the earlier lane's checkpoint stays put."""
-    first, second = in_lane(lanes[0]), in_lane(lanes[1])
+        pool, producer, stack, offer_issued):
+    first, second = f"opp-{uuid4()}", f"opp-{uuid4()}"
     relay = Relay(pool, producer, name=f"relay-{uuid4()}")
     async with pool.acquire() as slow:
         transaction = slow.transaction()
@@ -49,7 +35,8 @@ async def test_an_append_committing_after_a_later_position_is_not_skipped(
         racing = asyncio.create_task(append_second())
 
         async def blocked_or_done() -> bool:
-            return racing.done() or await waiting_for_locks(pool) > 0
+            waiting = await pool.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            return racing.done() or waiting > 0
 
         await until(blocked_or_done)
         await drain(relay)  # publishes whatever is visible now
@@ -60,30 +47,6 @@ async def test_an_append_committing_after_a_later_position_is_not_skipped(
     published = await read_back(stack.kafka_bootstrap, OPPORTUNITIES, {first, second}, 2,
                                 timeout=10)
     assert sorted(e.subject for e in published) == sorted([first, second])
-
-
-async def test_an_append_waits_for_the_appenders_of_its_lane_only(pool, offer_issued):
-    held, same_lane, other_lane = in_lane(5), in_lane(5), in_lane(6)
-
-    async def append(stream_id: str) -> None:
-        async with pool.acquire() as conn, conn.transaction():
-            await store.append(conn, stream_id, [offer_issued(stream_id)], expected_version=0)
-
-    async def lock_every_lane() -> None:
-        async with pool.acquire() as conn, conn.transaction():
-            await store.lock_for_append(conn)
-
-    async with pool.acquire() as holder, holder.transaction():
-        await store.append(holder, held, [offer_issued(held)], expected_version=0)
-        await asyncio.wait_for(append(other_lane), timeout=10)
-        waiting = [asyncio.create_task(append(same_lane)), asyncio.create_task(lock_every_lane())]
-
-        async def both_wait() -> bool:
-            return await waiting_for_locks(pool) == 2
-
-        await until(both_wait)
-        assert not any(task.done() for task in waiting)
-    await asyncio.gather(*waiting)
 
 
 async def test_concurrent_writers_lose_nothing_and_keep_each_stream_in_order(
@@ -132,7 +95,7 @@ async def test_appending_at_known_versions_keeps_order_and_overwrites_nothing(
         await store.lock_for_append(conn)
         await store.append_at(conn, batch)
     async with pool.acquire() as conn:
-        assert [e.envelope.id for e in await store.read_after(conn, [0] * store.LANES, 10)
+        assert [e.envelope.id for e in await store.read_after(conn, 0, 10)
                 if e.stream_id in (first, second)] == [e.id for _, e in batch]
         with pytest.raises(asyncpg.UniqueViolationError):
             async with conn.transaction():
@@ -140,8 +103,7 @@ async def test_appending_at_known_versions_keeps_order_and_overwrites_nothing(
                 await store.append_at(conn, [(3, offer_issued(first, 3)),
                                              (2, offer_issued(second, 2)),
                                              (1, offer_issued(second, 3))])
-        stored = await store.read_after(conn, [0] * store.LANES, 10)
-        assert [(e.stream_id, e.version) for e in stored
+        assert [(e.stream_id, e.version) for e in await store.read_after(conn, 0, 10)
                 if e.stream_id in (first, second)] == [(first, 1), (second, 1), (first, 2)]
 
 

@@ -1,5 +1,4 @@
-"""The outbox relay: publishes the event table to Kafka in commit order per lane (so per
-partition key), single-active."""
+"""The outbox relay: publishes the event table to Kafka in commit order, single-active."""
 
 import asyncio
 import zlib
@@ -24,24 +23,22 @@ class Relay:
         self.pool, self.producer, self.name = pool, producer, name
         self.batch_size, self.idle_poll_seconds = batch_size, idle_poll_seconds
         self._wakeup = asyncio.Event()
-        self.checkpoints: list[int] | None = None
-        """Per lane, the position of its last event published, while this relay holds the lock."""
+        self.checkpoint: int | None = None
+        """Position of the last event published, while this relay holds the lock."""
 
     async def publish_pending(self) -> int:
-        """Publish one batch after the checkpoints, then move them; return how many events it
-        held."""
-        checkpoints = self.checkpoints
+        """Publish one batch after the checkpoint, then move it; return how many events it held."""
+        checkpoint = self.checkpoint
         async with self.pool.acquire() as conn:
-            if checkpoints is None:  # only the lock holder moves them: read once, then kept here
-                stored = await conn.fetchval(
-                    "SELECT lanes FROM relay_checkpoints WHERE relay = $1", self.name) or []
-                checkpoints = [*stored, *[0] * (store.LANES - len(stored))]
-            events = await store.read_after(conn, checkpoints, self.batch_size)
+            if checkpoint is None:  # only the lock holder moves it: read once, then kept here
+                checkpoint = await conn.fetchval(
+                    "SELECT position FROM relay_checkpoints WHERE relay = $1", self.name) or 0
+            events = await store.read_after(conn, checkpoint, self.batch_size)
             lag = 0 if len(events) < self.batch_size else await conn.fetchval(
                 "SELECT max(position) FROM events") - events[-1].position  # a full batch: more
             RELAY_LAG.set(lag)
             if not events:
-                self.checkpoints = checkpoints
+                self.checkpoint = checkpoint
                 return 0
             # Sends are queued in order; the producer keeps per-partition order, and the
             # checkpoint moves only once every send of the batch is acknowledged.
@@ -53,14 +50,11 @@ class Relay:
             await asyncio.gather(*deliveries)
             for event in events:
                 EVENTS_PUBLISHED.labels(event.envelope.topic).inc()
-            checkpoints = list(checkpoints)
-            for event in events:
-                checkpoints[event.lane] = event.position
             await conn.execute(
-                "INSERT INTO relay_checkpoints (relay, lanes) VALUES ($1, $2)"
-                " ON CONFLICT (relay) DO UPDATE SET lanes = excluded.lanes",
-                self.name, checkpoints)
-            self.checkpoints = checkpoints
+                "INSERT INTO relay_checkpoints (relay, position) VALUES ($1, $2)"
+                " ON CONFLICT (relay) DO UPDATE SET position = excluded.position",
+                self.name, events[-1].position)
+            self.checkpoint = events[-1].position
             return len(events)
 
     async def run(self) -> None:
@@ -92,7 +86,7 @@ class Relay:
                     lock_conn.terminate()
 
     async def _loop(self, lock_conn: asyncpg.Connection) -> None:
-        self.checkpoints = None  # read again: another replica may have moved it meanwhile
+        self.checkpoint = None  # read again: another replica may have moved it meanwhile
         while not lock_conn.is_closed():
             self._wakeup.clear()
             try:

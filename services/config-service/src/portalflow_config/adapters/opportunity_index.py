@@ -27,8 +27,8 @@ async def occupants(conn: asyncpg.Connection, org_id: str,
     """Ids of the org's opportunities currently in one of `substate_ids`."""
     if not substate_ids:
         return ()
-    # Taking every lane's append lock first makes us wait for opportunities being opened or moved
-    # right now (appenders hold it until they commit), so none of them is missed by the read below.
+    # Taking the append lock first makes us wait for opportunities being opened or moved right
+    # now (appenders hold it until they commit), so none of them is missed by the read below.
     await store.lock_for_append(conn)
     rows = await conn.fetch(_OCCUPANTS, org_id, [OpportunityOpened.type, SubstateChanged.type],
                             list(substate_ids))

@@ -64,8 +64,8 @@ Situations = dict[tuple[str, str], tuple[Situation, int]]
 
 async def apply_customer_events(conn: asyncpg.Connection, envelopes: Sequence[Envelope]) -> None:
     """Apply customer events in order: each one's events, or the rejection that says why not."""
-    # Every lane's append lock, taken before reading, keeps the opportunities and their flows as
-    # read until we commit: no concurrent move, and no removal of a substate a transition points at.
+    # The append lock, taken before reading, keeps the opportunities and their flows as read
+    # until we commit: no concurrent move, and no removal of a substate a transition points at.
     await store.lock_for_append(conn)
     actions = [(e, RULES[e.type][0].model_validate(e.data)) for e in envelopes]
     situations = await load_situations(

@@ -29,7 +29,7 @@ async def append(conn: asyncpg.Connection, caller: Caller, stream_id: str,
                  locked: bool = False) -> int:
     """Envelope the events and append them to the stream; return its new version.
 
-    `locked`: the transaction took every lane's append lock already (store.lock_for_append)."""
+    `locked`: the transaction took the append lock already (store.lock_for_append)."""
     return (await store.append(conn, stream_id, wrap(caller, stream_id, events),
                                expected_version, locked=locked)).version
 
