@@ -8,6 +8,7 @@ import time
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from portalflow_bench.procstats import cpu_seconds
 from portalflow_bench.stats import summary
 from portalflow_eventing.kafka import ensure_topics, producer
 
@@ -100,3 +101,49 @@ async def hop_latency(bootstrap: str, topic: str, samples: int,
         await sender.stop()
         await consumer.stop()
     return summary(latencies)
+
+
+async def stored_batches(bootstrap: str, topic: str, stored: int, rate: int, seconds: float,
+                         fetch_max_wait_ms: int, broker_pid: int | None) -> dict:
+    """Records at `rate`/s, one per produce as a relay sends them at that rate, through a topic
+    that already holds `stored` one-record batches; their latency and the broker's CPU.
+
+    The embedded broker lists every batch a partition has stored whenever a fetch finds new
+    records in it, so its cost per fetch grows with the topic's history, as the services'
+    topics grow during a run (see docs/BENCHMARKS.md). Apache Kafka finds an offset by index.
+    """
+    await ensure_topics(bootstrap, {topic: PARTITIONS})
+    sender = producer(bootstrap)
+    await sender.start()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                auto_offset_reset="latest", fetch_max_wait_ms=fetch_max_wait_ms)
+    try:
+        for _ in range(stored // PARTITIONS):  # one record per partition and request: a batch each
+            await asyncio.gather(*[await sender.send(topic, b"stored", partition=partition)
+                                   for partition in range(PARTITIONS)])
+        consumer.assign([TopicPartition(topic, p) for p in range(PARTITIONS)])
+        await consumer.start()
+        await consumer.getmany(timeout_ms=100)  # positions resolved after the stored batches
+        count, sent, latencies = round(rate * seconds), {}, []
+
+        async def consume() -> None:
+            while len(latencies) < count:
+                for records in (await consumer.getmany(timeout_ms=1000)).values():
+                    now = time.perf_counter()
+                    latencies.extend((now - sent[r.value]) * 1000 for r in records)
+
+        reading = asyncio.create_task(consume())
+        cpu_before = cpu_seconds(broker_pid) if broker_pid else None
+        started = time.perf_counter()
+        for index in range(count):
+            value = str(index).encode()
+            sent[value] = time.perf_counter()
+            await sender.send(topic, value, key=value)
+            await asyncio.sleep(max(0.0, started + (index + 1) / rate - time.perf_counter()))
+        await asyncio.wait_for(reading, timeout=60)
+        elapsed = time.perf_counter() - started
+        cpu = None if cpu_before is None else (cpu_seconds(broker_pid) - cpu_before) / elapsed
+    finally:
+        await sender.stop()
+        await consumer.stop()
+    return {"stored_batches": stored, "rate": rate, "broker_cpu": cpu, **summary(latencies)}

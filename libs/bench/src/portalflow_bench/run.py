@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from portalflow_bench import actions, baselines, metrics, reads, rebuild, saves
 from portalflow_bench.harness import Harness
 from portalflow_bench.procstats import PeakMemory
-from portalflow_bench.profiles import Profile
+from portalflow_bench.profiles import TARGET_RATE, Profile
 from portalflow_bench.seed import Admin, wait_projected
 from portalflow_eventing.settings import EventingSettings
 
@@ -35,6 +35,12 @@ async def _baselines(harness: Harness, profile: Profile) -> dict:
     dsn, seconds = harness.databases["bare"], profile.commit_seconds
     bootstrap, topic = harness.stack.kafka_bootstrap, f"bench.raw.{harness.suffix}"
     fetch_wait = services_fetch_wait()
+    broker_pid = harness.stack.broker.pid if harness.stack.broker else None
+
+    async def at_target_rate(suffix: str, stored: int) -> dict:
+        return await baselines.stored_batches(bootstrap, f"{topic}.{suffix}", stored,
+                                              TARGET_RATE, profile.stored_seconds, fetch_wait,
+                                              broker_pid)
     return {"commits_1": await baselines.commits(dsn, 1, seconds),
             "commits_8": await baselines.commits(dsn, 8, seconds),
             "kafka": await baselines.produce_consume(bootstrap, topic, profile.kafka_messages),
@@ -42,7 +48,9 @@ async def _baselines(harness: Harness, profile: Profile) -> dict:
                                                        profile.hop_samples),
             "hop_services": {"fetch_max_wait_ms": fetch_wait,
                              **await baselines.hop_latency(bootstrap, f"{topic}.hop",
-                                                           profile.hop_samples, fetch_wait)}}
+                                                           profile.hop_samples, fetch_wait)},
+            "fresh_topic": await at_target_rate("fresh", 0),
+            "stored_topic": await at_target_rate("stored", profile.stored_batches)}
 
 
 def services_fetch_wait() -> int:
