@@ -112,7 +112,7 @@ def rows(results: dict) -> list[Row]:
 def _broker_cpu(results: dict) -> list[Row]:
     """The broker's CPU for the target rate of one-record batches, on a fresh topic and on one
     holding about as many batches as the services' topics do by the sustained test's 300/s."""
-    fresh, stored = (_get(results, "baselines", name) or {}
+    fresh, stored = (_get(results, "broker", name) or {}
                      for name in ("fresh_topic", "stored_topic"))
     rate = stored.get("rate", fresh.get("rate", TARGET_RATE))
 
@@ -150,6 +150,8 @@ def _annotate(table: list[Row], results: dict) -> None:
         source = scenario_of[row.scenario]
         if row.figure == "highest sustained rate":
             source = "sustained"
+        if row.figure.startswith("broker CPU"):
+            source = "broker"
         if row.value is None:
             row.note = row.note or _why_missing(results, source)
     sustained = results.get("sustained", {})

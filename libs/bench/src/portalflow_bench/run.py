@@ -35,12 +35,6 @@ async def _baselines(harness: Harness, profile: Profile) -> dict:
     dsn, seconds = harness.databases["bare"], profile.commit_seconds
     bootstrap, topic = harness.stack.kafka_bootstrap, f"bench.raw.{harness.suffix}"
     fetch_wait = services_fetch_wait()
-    broker_pid = harness.stack.broker.pid if harness.stack.broker else None
-
-    async def at_target_rate(suffix: str, stored: int) -> dict:
-        return await baselines.stored_batches(bootstrap, f"{topic}.{suffix}", stored,
-                                              TARGET_RATE, profile.stored_seconds, fetch_wait,
-                                              broker_pid)
     return {"commits_1": await baselines.commits(dsn, 1, seconds),
             "commits_8": await baselines.commits(dsn, 8, seconds),
             "kafka": await baselines.produce_consume(bootstrap, topic, profile.kafka_messages),
@@ -48,8 +42,20 @@ async def _baselines(harness: Harness, profile: Profile) -> dict:
                                                        profile.hop_samples),
             "hop_services": {"fetch_max_wait_ms": fetch_wait,
                              **await baselines.hop_latency(bootstrap, f"{topic}.hop",
-                                                           profile.hop_samples, fetch_wait)},
-            "fresh_topic": await at_target_rate("fresh", 0),
+                                                           profile.hop_samples, fetch_wait)}}
+
+
+async def _broker(harness: Harness, profile: Profile) -> dict:
+    """The broker's CPU at the target rate, after the services stopped (their idle fetches
+    would count) and last but the rebuild (the batches it stores must not slow the others)."""
+    topic, fetch_wait = f"bench.raw.{harness.suffix}", services_fetch_wait()
+    broker_pid = harness.stack.broker.pid if harness.stack.broker else None
+
+    async def at_target_rate(suffix: str, stored: int) -> dict:
+        return await baselines.stored_batches(
+            harness.stack.kafka_bootstrap, f"{topic}.{suffix}", stored, TARGET_RATE,
+            profile.stored_seconds, fetch_wait, broker_pid)
+    return {"fresh_topic": await at_target_rate("fresh", 0),
             "stored_topic": await at_target_rate("stored", profile.stored_batches)}
 
 
@@ -94,6 +100,8 @@ async def run(harness: Harness, profile: Profile, selected: set[str]) -> dict:
     # The rebuild appends events straight to the topics: nothing may consume them live.
     for service in (harness.portal, harness.config):
         await asyncio.to_thread(service.stop)
+    if "baselines" in selected:
+        await _guarded(results, "broker", lambda: _broker(harness, profile))
     if "rebuild" in selected:
         await _guarded(results, "rebuild",
                        lambda: rebuild.rebuild(harness, profile.rebuild_events))
