@@ -23,8 +23,8 @@ class Profile:
     kafka_messages: int  # raw produce→consume baseline
     hop_samples: int  # records timed one at a time through the broker, per consumer setting
     rebuild_events: int
-    stored_batches: int  # one-record batches a topic holds before 300 records/s go through it
-    stored_seconds: float  # how long those 300 records/s go through, on it and on a fresh one
+    stored_batches: int  # one-record batches a topic holds before TARGET_RATE records/s pass
+    stored_seconds: float  # how long they pass, through it and through a fresh topic
     watch: str = "probe"  # how an action is seen: "probe" (read model, then one GET) or "view"
     view_poll_ms: float = 10.0  # how often a view is read again until it shows the action
     sweep_ms: float = 100.0  # how often the probe reads every pending row, notified or not
