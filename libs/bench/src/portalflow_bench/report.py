@@ -119,12 +119,13 @@ def _broker_cpu(results: dict) -> list[Row]:
     def row(figure: str, found: dict, baseline: float | None = None,
             baseline_of: str = "") -> Row:
         cpu = found.get("broker_cpu")
-        note = (f"hop p50 {_cell(found['p50_ms'])} / p99 {_cell(found['p99_ms'])} ms"
-                if found.get("count") else "")
-        if found and cpu is None:
-            note = "CPU not measured: the broker is not one this run started"
+        notes = []
+        if found.get("count"):
+            if cpu is None:
+                notes.append("CPU not measured: the broker is not one this run started")
+            notes.append(f"hop p50 {_cell(found['p50_ms'])} / p99 {_cell(found['p99_ms'])} ms")
         return Row("baseline", figure, "% of a core", None if cpu is None else 100 * cpu,
-                   baseline, baseline_of, note=note)
+                   baseline, baseline_of, note="; ".join(notes))
 
     on_fresh = row(f"broker CPU at {rate} records/s, fresh topic", fresh)
     held = f"{stored['stored_batches']:,}" if "stored_batches" in stored else "many"
