@@ -16,6 +16,16 @@ PAYLOAD = "x" * 200  # about the size of an event's data column
 PARTITIONS = 6  # as portalflow.opportunities
 
 
+def _reader(bootstrap: str, topic: str, offset_reset: str,
+            fetch_max_wait_ms: int = 500) -> AIOKafkaConsumer:
+    """A consumer of every partition of `topic`, outside any group (500 ms: aiokafka's default)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                auto_offset_reset=offset_reset,
+                                fetch_max_wait_ms=fetch_max_wait_ms)
+    consumer.assign([TopicPartition(topic, p) for p in range(PARTITIONS)])
+    return consumer
+
+
 async def commits(database_url: str, connections: int, seconds: float) -> dict:
     """Single-row autocommit INSERTs from `connections` connections for `seconds`."""
     conns = [await asyncpg.connect(database_url) for _ in range(connections)]
@@ -42,9 +52,7 @@ async def produce_consume(bootstrap: str, topic: str, messages: int, size: int =
     """`messages` records produced with acks=all (the services' producer options) to a fresh
     topic while one consumer reads them back; rate = messages / (first send → last read)."""
     await ensure_topics(bootstrap, {topic: PARTITIONS})
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
-    consumer.assign([TopicPartition(topic, p) for p in range(PARTITIONS)])
+    consumer = _reader(bootstrap, topic, "earliest")
     await consumer.start()
     sender = producer(bootstrap)
     await sender.start()
@@ -81,9 +89,7 @@ async def hop_latency(bootstrap: str, topic: str, samples: int,
     irrelevant; one that answers only at the deadline (the embedded one) adds it to every hop.
     """
     await ensure_topics(bootstrap, {topic: PARTITIONS})
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="latest", fetch_max_wait_ms=fetch_max_wait_ms)
-    consumer.assign([TopicPartition(topic, p) for p in range(PARTITIONS)])
+    consumer = _reader(bootstrap, topic, "latest", fetch_max_wait_ms)
     await consumer.start()
     sender = producer(bootstrap)
     await sender.start()
@@ -115,14 +121,12 @@ async def stored_batches(bootstrap: str, topic: str, stored: int, rate: int, sec
     await ensure_topics(bootstrap, {topic: PARTITIONS})
     sender = producer(bootstrap)
     await sender.start()
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="latest", fetch_max_wait_ms=fetch_max_wait_ms)
+    consumer = _reader(bootstrap, topic, "latest", fetch_max_wait_ms)
     try:
         for _ in range(stored // PARTITIONS):  # one record per partition and request: a batch each
             await asyncio.gather(*[await sender.send(topic, b"stored", partition=partition)
                                    for partition in range(PARTITIONS)])
-        consumer.assign([TopicPartition(topic, p) for p in range(PARTITIONS)])
-        await consumer.start()
+        await consumer.start()  # after the stored batches: "latest" starts behind them
         await consumer.getmany(timeout_ms=100)  # positions resolved after the stored batches
         count, sent, latencies = round(rate * seconds), {}, []
 

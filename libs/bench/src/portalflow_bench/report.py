@@ -114,7 +114,7 @@ def _broker_cpu(results: dict) -> list[Row]:
     holding about as many batches as the services' topics do by the sustained test's 300/s."""
     fresh, stored = (_get(results, "broker", name) or {}
                      for name in ("fresh_topic", "stored_topic"))
-    rate = stored.get("rate", fresh.get("rate", TARGET_RATE))
+    rate = stored.get("rate", TARGET_RATE)
 
     def row(figure: str, found: dict, baseline: float | None = None,
             baseline_of: str = "") -> Row:

@@ -33,7 +33,7 @@ async def _guarded(results: dict, name: str, step: Callable[[], Awaitable[dict]]
 
 async def _baselines(harness: Harness, profile: Profile) -> dict:
     dsn, seconds = harness.databases["bare"], profile.commit_seconds
-    bootstrap, topic = harness.stack.kafka_bootstrap, f"bench.raw.{harness.suffix}"
+    bootstrap, topic = harness.stack.kafka_bootstrap, _raw_topic(harness)
     fetch_wait = services_fetch_wait()
     return {"commits_1": await baselines.commits(dsn, 1, seconds),
             "commits_8": await baselines.commits(dsn, 8, seconds),
@@ -48,7 +48,7 @@ async def _baselines(harness: Harness, profile: Profile) -> dict:
 async def _broker(harness: Harness, profile: Profile) -> dict:
     """The broker's CPU at the target rate, after the services stopped (their idle fetches
     would count) and last but the rebuild (the batches it stores must not slow the others)."""
-    topic, fetch_wait = f"bench.raw.{harness.suffix}", services_fetch_wait()
+    topic, fetch_wait = _raw_topic(harness), services_fetch_wait()
     broker_pid = harness.stack.broker.pid if harness.stack.broker else None
 
     async def at_target_rate(suffix: str, stored: int) -> dict:
@@ -57,6 +57,11 @@ async def _broker(harness: Harness, profile: Profile) -> dict:
             profile.stored_seconds, fetch_wait, broker_pid)
     return {"fresh_topic": await at_target_rate("fresh", 0),
             "stored_topic": await at_target_rate("stored", profile.stored_batches)}
+
+
+def _raw_topic(harness: Harness) -> str:
+    """The prefix of this run's baseline topics: the services never read them."""
+    return f"bench.raw.{harness.suffix}"
 
 
 def services_fetch_wait() -> int:
