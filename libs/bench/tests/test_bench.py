@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"  # importable before the workspace is locked
+from portalflow_bench.run import merged
+
+SRC = Path(__file__).resolve().parents[1] / "src"  # the child's import path, before install
 
 # The only figure allowed to be missing: it needs `portalflow-ops`, which may not be installed.
 MAY_SKIP = {"rebuild"}
@@ -43,3 +45,19 @@ def test_a_quick_run_reports_every_figure_with_its_baseline_and_verdict(tmp_path
             assert row["result"] in ("PASS", "FAIL"), row
     assert document["meta"]["cores"] >= 1 and document["profile"]["name"] == "quick"
     assert "| portal view | reads |" in run.stdout  # the table is printed too
+
+
+def test_two_stacks_results_keep_the_higher_peak_and_pool_the_services_means():
+    first = {"reads": {"rps": 1}, "memory": {"portal-service": 120.0, "bare-app": 60.0},
+             "service_metrics": {"portal-service": {"h a": {"count": 1, "mean_ms": 4.0}}}}
+    second = {"sustained": {"rate": 300}, "memory": {"portal-service": 110.0, "config": 90.0},
+              "service_metrics": {"portal-service": {"h a": {"count": 3, "mean_ms": 2.0},
+                                                     "h b": {"count": 2, "mean_ms": 1.0}}}}
+
+    both = merged(first, second)
+
+    assert both["reads"] == {"rps": 1} and both["sustained"] == {"rate": 300}
+    assert both["memory"] == {"portal-service": 120.0, "bare-app": 60.0, "config": 90.0}
+    assert both["service_metrics"] == {"portal-service": {
+        "h a": {"count": 4, "mean_ms": 2.5}, "h b": {"count": 2, "mean_ms": 1.0}}}
+    assert merged({}, second) == second

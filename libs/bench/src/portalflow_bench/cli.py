@@ -13,7 +13,7 @@ from pathlib import Path
 
 from portalflow_bench import harness, machine, report
 from portalflow_bench.profiles import FULL, QUICK, Profile
-from portalflow_bench.run import SCENARIOS, run
+from portalflow_bench.run import SCENARIOS, STACKS, merged, run
 
 log = logging.getLogger("portalflow-bench")
 
@@ -52,12 +52,17 @@ def _selected(only: str | None) -> set[str]:
 
 
 def measure(profile: Profile, workdir: Path, selected: set[str]) -> dict:
-    """Start everything, run the scenarios, stop everything; return the JSON document."""
-    meta = machine.describe()
-    with harness.running(workdir) as running:
-        meta.update(stack=running.stack.kind, postgres=asyncio.run(
-            machine.postgres_version(running.databases["bare"])))
-        results = asyncio.run(run(running, profile, selected))
+    """Start a stack, run its scenarios, stop it (for each of `STACKS` selected); return the
+    JSON document."""
+    meta, results = machine.describe(), {}
+    for number, names in enumerate(STACKS, start=1):
+        if not selected & set(names):
+            continue
+        with harness.running(workdir / f"stack-{number}") as running:
+            meta.update(stack=running.stack.kind, postgres=asyncio.run(
+                machine.postgres_version(running.databases["bare"])))
+            results = merged(results, asyncio.run(run(running, profile,
+                                                      selected & set(names))))
     meta["load_average_after"] = machine.describe()["load_average"]
     table = report.rows(results)
     return {"meta": meta, "profile": asdict(profile), "rows": report.as_json(table),

@@ -1,4 +1,4 @@
-"""One benchmark run: every scenario in turn on one harness, memory sampled throughout."""
+"""One benchmark run: scenarios in turn on a harness, memory sampled throughout."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ from portalflow_eventing.settings import EventingSettings
 log = logging.getLogger("portalflow-bench")
 
 SCENARIOS = ("baselines", "reads", "saves", "actions", "sustained", "rebuild")
+STACKS = (("baselines", "reads", "saves", "actions"), ("sustained", "rebuild"))
+"""The scenarios that share a stack. The sustained steps start on one of their own: the
+embedded broker's fetches cost more with every batch a topic holds (docs/BENCHMARKS.md), so
+the fixed-rate actions' history slowed them, and their figures depended on the scenarios run
+before them."""
 
 
 async def _guarded(results: dict, name: str, step: Callable[[], Awaitable[dict]]) -> None:
@@ -70,8 +75,33 @@ def services_fetch_wait() -> int:
     return int(os.environ.get("KAFKA_FETCH_MAX_WAIT_MS", default))
 
 
+def merged(results: dict, more: dict) -> dict:
+    """The results of two stacks as one: each process's peak memory is the higher of the two,
+    the services' histograms count both and their means are weighted by the counts."""
+    both = {**results, **more}
+    if "memory" in results and "memory" in more:
+        first, second = results["memory"], more["memory"]
+        both["memory"] = {name: max(first.get(name, 0), second.get(name, 0))
+                          for name in first | second}
+    first, second = results.get("service_metrics"), more.get("service_metrics")
+    if first and second and "error" not in first and "error" not in second:
+        both["service_metrics"] = {
+            service: {key: _pooled(first.get(service, {}).get(key), series)
+                      for key, series in (first.get(service, {}) | second[service]).items()}
+            for service in first | second}
+    return both
+
+
+def _pooled(first: dict | None, second: dict) -> dict:
+    if not first:
+        return second
+    count = first["count"] + second["count"]
+    return {"count": count, "mean_ms": (first["count"] * first["mean_ms"]
+                                        + second["count"] * second["mean_ms"]) / count}
+
+
 async def run(harness: Harness, profile: Profile, selected: set[str]) -> dict:
-    """Run the `selected` scenarios in a fixed order; return their raw results."""
+    """Run the `selected` scenarios in a fixed order on one stack; return their raw results."""
     results: dict = {}
     memory = PeakMemory(harness.pids())
     memory.start()
