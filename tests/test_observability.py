@@ -12,7 +12,7 @@ EXPECTED_METRICS = {
                'portalflow_http_request_duration_seconds_count{method="POST",'
                'route="/v1/opportunity-types",status="201"}'],
     "portal": ["portalflow_events_consumed_total", "portalflow_handler_duration_seconds",
-               "portalflow_consumer_lag_messages"],
+               "portalflow_consumer_lag_messages{group="],
 }
 
 
