@@ -196,9 +196,8 @@ class IdempotentConsumer:
         """Register with FastStream: explicit group, batches, offsets committed after the effect
         (a failure seeks every partition of the batch back: nothing is skipped).
 
-        The handler takes the batch's records as aiokafka gave them (`raw_records`) and the
-        broker injects nothing (`apply_types=False` in the runtime): FastStream's injection ran
-        two threads' hand-offs for every batch, one per context argument."""
+        The handler takes the batch's records as aiokafka gave them (`raw_records`); the
+        broker must inject nothing, as `kafka.broker` builds it."""
         subscriber = broker.subscriber(
             *topics, group_id=self.group, auto_offset_reset="earliest", batch=True,
             max_records=self.batch_size, fetch_max_wait_ms=self.fetch_max_wait_ms,

@@ -8,6 +8,7 @@ import structlog
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
+from faststream.kafka import KafkaBroker
 
 log = structlog.get_logger(__name__)
 
@@ -21,6 +22,13 @@ def producer(bootstrap_servers: str, *, idempotence: bool = False) -> AIOKafkaPr
         bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=idempotence,
         linger_ms=0, request_timeout_ms=15000,
     )
+
+
+def broker(bootstrap_servers: str) -> KafkaBroker:
+    """The FastStream broker the consumers subscribe to. It injects nothing into handlers
+    (`apply_types=False`): theirs take a batch's raw records (`consumer.raw_records`), and
+    injection resolved each context argument in a worker thread, on every batch."""
+    return KafkaBroker(bootstrap_servers, logger=None, apply_types=False)
 
 
 async def ensure_topics(bootstrap_servers: str, partitions: Mapping[str, int],

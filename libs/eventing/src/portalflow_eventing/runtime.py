@@ -71,7 +71,7 @@ async def running(
         producer = kafka.producer(settings.kafka_bootstrap_servers,
                                   idempotence=settings.kafka_idempotent_producer)
         await producer.start()
-        broker = KafkaBroker(settings.kafka_bootstrap_servers, logger=None, apply_types=False)
+        broker = kafka.broker(settings.kafka_bootstrap_servers)
         for sub in subs:
             IdempotentConsumer(pool, sub.group, sub.handlers, producer,
                                max_attempts=settings.consumer_max_attempts,
