@@ -24,7 +24,7 @@ from portalflow_contracts.topics import CUSTOMER_EVENTS
 from portalflow_documents import http as document_errors
 from portalflow_documents.store import blob_store
 from portalflow_eventing import health
-from portalflow_eventing.observability import configure_logging, instrument
+from portalflow_eventing.observability import FASTAPI_TELEMETRY, configure_logging, instrument
 from portalflow_eventing.runtime import Subscription, running
 from portalflow_eventing.store import ConcurrencyError
 
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Portalflow config-service", version="1", lifespan=lifespan,
+                  telemetry=FASTAPI_TELEMETRY,
                   description="Admin API: flows, their portal config, opportunities.")
     app.state.settings = settings
     instrument(app, settings.otel_exporter_otlp_endpoint)

@@ -9,7 +9,7 @@ from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
 from portalflow_documents import http as document_errors
 from portalflow_documents.store import blob_store
 from portalflow_eventing import health
-from portalflow_eventing.observability import configure_logging, instrument
+from portalflow_eventing.observability import FASTAPI_TELEMETRY, configure_logging, instrument
 from portalflow_eventing.runtime import Subscription, running
 from portalflow_portal.adapters import live, projection
 from portalflow_portal.application import portal
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Portalflow portal-service", version="1", lifespan=lifespan,
+                  telemetry=FASTAPI_TELEMETRY,
                   description="Customer API: what the customer sees and may do in the portal.")
     app.state.settings = settings
     app.state.blobs = blob_store(settings)
