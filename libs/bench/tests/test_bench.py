@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from portalflow_bench.actions import evaluate
 from portalflow_bench.run import merged
 
 SRC = Path(__file__).resolve().parents[1] / "src"  # the child's import path, before install
@@ -61,3 +62,30 @@ def test_two_stacks_results_keep_the_higher_peak_and_pool_the_services_means():
     assert both["service_metrics"] == {"portal-service": {
         "h a": {"count": 4, "mean_ms": 2.5}, "h b": {"count": 2, "mean_ms": 1.0}}}
     assert merged({}, second) == second
+
+
+def _step(latencies_ms: list[float], rate: int) -> dict:
+    """A step's result as the generator reports it: every action accepted and seen."""
+    actions = [{"due": i / rate, "lag_ms": 0.1, "status": 202, "post_ms": 5.0, "visible_ms": ms}
+               for i, ms in enumerate(latencies_ms)]
+    return evaluate({"actions": actions, "detector_polls": 0, "elapsed": 10.0}, rate, 10.0)
+
+
+def test_a_stall_late_in_a_step_does_not_fail_it():
+    # 50/s for 10 s at 40 ms, but the disk stalls 400 ms in the last third: 20 actions wait
+    latencies = [40.0] * 500
+    latencies[400:420] = [440.0 - 20 * i for i in range(20)]
+
+    step = _step(latencies, 50)
+
+    assert step["p99_last_third_ms"] > 2 * step["p99_first_third_ms"] + 50  # the old rule's fail
+    assert step["sustained"]
+
+
+def test_a_growing_backlog_fails_a_step_even_when_every_action_shows_in_time():
+    # each action waits 1.3 ms longer than the one before it: 40 ms at the start, 690 at the end
+    step = _step([40.0 + 1.3 * i for i in range(500)], 50)
+
+    assert step["visible_on_time"] == 500 and step["p99_ms"] < 1000
+    assert step["p50_last_third_ms"] > 2 * step["p50_first_third_ms"] + 50
+    assert not step["sustained"]
