@@ -86,6 +86,34 @@ async def test_a_writer_that_lost_the_race_gets_a_conflict(pool, offer_issued):
             "SELECT max(version) FROM events WHERE stream_id = $1", stream_id) == 1
 
 
+async def test_a_writer_that_waited_for_the_lock_behind_its_stream_gets_a_conflict(
+        pool, offer_issued):
+    """The append reads the stream before the lock is its: one that commits meanwhile takes
+    the version it wants, and that is a lost race, whatever version it expected."""
+    stream_id = f"opp-{uuid4()}"
+    async with pool.acquire() as first:
+        transaction = first.transaction()
+        await transaction.start()
+        await store.append(first, stream_id, [offer_issued(stream_id)], expected_version=0)
+
+        async def append_behind(expected: int | None) -> None:
+            async with pool.acquire() as conn, conn.transaction():
+                await store.append(conn, stream_id, [offer_issued(stream_id, 2)], expected)
+
+        racing = [asyncio.create_task(append_behind(expected)) for expected in (0, None)]
+
+        async def both_waiting() -> bool:
+            return await pool.fetchval("SELECT count(*) FROM pg_locks WHERE NOT granted") >= 2
+
+        await until(both_waiting)
+        await transaction.commit()
+    for outcome in await asyncio.gather(*racing, return_exceptions=True):
+        assert isinstance(outcome, ConcurrencyError), outcome
+    async with pool.acquire() as conn:
+        assert await conn.fetchval(
+            "SELECT max(version) FROM events WHERE stream_id = $1", stream_id) == 1
+
+
 async def test_appending_at_known_versions_keeps_order_and_overwrites_nothing(
         pool, offer_issued):
     """Several streams in one statement; a version that is taken fails it all."""

@@ -18,8 +18,10 @@ _COLUMNS = ("stream_id, version, event_id, type, topic, partition_key, source, o
 class ConcurrencyError(Exception):
     """The stream moved on since it was read: the caller lost a race."""
 
-    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
-        super().__init__(f"stream {stream_id} is at version {actual}, expected {expected}")
+    def __init__(self, stream_id: str, expected: int | None, actual: int | None) -> None:
+        super().__init__(
+            f"stream {stream_id} is at version {actual}, expected {expected}" if actual is not None
+            else f"stream {stream_id} was appended to while this append waited for its turn")
         self.stream_id, self.expected, self.actual = stream_id, expected, actual
 
 
@@ -59,16 +61,18 @@ class Appended:
 
 
 # Reads the stream's version, appends the events after it (only if it is the expected one)
-# and wakes the relays: one round trip.
-_APPEND = f"""
-WITH stream AS (
+# and wakes the relays: one round trip. `_LOCK_AND_APPEND` takes the append lock first, in the
+# same statement: no row is numbered before the lock is held, as each one joins `locked`.
+_APPEND_AFTER = """
+WITH {lock}stream AS (
     SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1
 ), appended AS (
-    INSERT INTO events ({_COLUMNS})
+    INSERT INTO events ({columns})
     SELECT $1, stream.version + e.n, e.event_id, e.type, e.topic, e.partition_key, e.source,
            e.org_id, e.data, e.correlation_id, e.causation_id, e.actor, e.recorded_at
-    FROM stream, unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                        $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
+    FROM {locked}stream,
+         unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
          WITH ORDINALITY AS e(event_id, type, topic, partition_key, source, org_id, data,
                               correlation_id, causation_id, actor, recorded_at, n)
     WHERE $2::integer IS NULL OR stream.version = $2
@@ -78,9 +82,13 @@ WITH stream AS (
 SELECT stream.version AS current,
        (SELECT coalesce(array_agg(position ORDER BY position), '{{}}') FROM appended)
            AS positions,
-       pg_notify('{NOTIFY_CHANNEL}', '')
+       pg_notify('{channel}', '')
 FROM stream
 """
+_APPEND = _APPEND_AFTER.format(lock="", locked="", columns=_COLUMNS, channel=NOTIFY_CHANNEL)
+_LOCK_AND_APPEND = _APPEND_AFTER.format(
+    lock=f"locked AS MATERIALIZED (SELECT pg_advisory_xact_lock({APPEND_LOCK})), ",
+    locked="locked, ", columns=_COLUMNS, channel=NOTIFY_CHANNEL)
 
 
 async def append(
@@ -94,15 +102,23 @@ async def append(
     """Append to a stream inside the caller's transaction.
 
     `expected_version` None appends whatever the stream holds (for outboxes of facts).
-    `locked`: the transaction holds the append lock already (see `lock_for_append`).
+    `locked`: the transaction holds the append lock already (see `lock_for_append`); if not,
+    the append takes it. ConcurrencyError when another append to the stream came first; when
+    it committed while this one waited for the lock, even with `expected_version` None: the
+    statement read the stream before its turn came, and the version it wants is taken.
     """
     # The append lock serialises appenders until they commit (it is released only once the
     # commit is visible), so positions become visible in commit order and a relay reading
     # "position > checkpoint" never skips a row that commits late with a lower position.
-    # Readers are not blocked by this lock.
-    if not locked:
-        await lock_for_append(conn)
-    row = await conn.fetchrow(_APPEND, stream_id, expected_version, *_arrays(envelopes))
+    # Readers are not blocked by this lock. Taken in the append's own statement, it is held
+    # one round trip less: appenders queue for it, so that round trip was every appender's.
+    try:
+        row = await conn.fetchrow(_APPEND if locked else _LOCK_AND_APPEND, stream_id,
+                                  expected_version, *_arrays(envelopes))
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name != "events_pkey":
+            raise
+        raise ConcurrencyError(stream_id, expected_version, None) from error
     if expected_version is not None and row["current"] != expected_version:
         raise ConcurrencyError(stream_id, expected_version, row["current"])
     _count(envelopes)

@@ -22,7 +22,10 @@ async def load(conn: asyncpg.Connection, token: str, opportunity_id: str, *,
 
 
 async def append(conn: asyncpg.Connection, envelope: Envelope) -> int:
-    """Append a customer event to the outbox in the caller's transaction; return its position."""
+    """Append a customer event to the outbox in the caller's transaction; return its position.
+
+    The caller holds the opportunity's row (`load(..., for_update=True)`), so no other append
+    to its stream commits while this one waits for the append lock (see `store.append`)."""
     appended = await store.append(conn, envelope.subject, [envelope], expected_version=None)
     return appended.positions[0]
 
