@@ -45,6 +45,7 @@ def test_a_quick_run_reports_every_figure_with_its_baseline_and_verdict(tmp_path
         if row["target"]:
             assert row["result"] in ("PASS", "FAIL"), row
     assert document["meta"]["cores"] >= 1 and document["profile"]["name"] == "quick"
+    assert 0 <= document["meta"]["steal_percent"] <= 100  # Linux reports steal, VM or not
     assert "| portal view | reads |" in run.stdout  # the table is printed too
 
 

@@ -11,6 +11,8 @@ import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import psutil
+
 from portalflow_bench import harness, machine, report
 from portalflow_bench.profiles import FULL, QUICK, Profile
 from portalflow_bench.run import SCENARIOS, STACKS, merged, run
@@ -54,7 +56,7 @@ def _selected(only: str | None) -> set[str]:
 def measure(profile: Profile, workdir: Path, selected: set[str]) -> dict:
     """Start a stack, run its scenarios, stop it (for each of `STACKS` selected); return the
     JSON document."""
-    meta, results = machine.describe(), {}
+    meta, results, started = machine.describe(), {}, psutil.cpu_times()
     for number, names in enumerate(STACKS, start=1):
         if not selected & set(names):
             continue
@@ -64,6 +66,7 @@ def measure(profile: Profile, workdir: Path, selected: set[str]) -> dict:
             results = merged(results, asyncio.run(run(running, profile,
                                                       selected & set(names))))
     meta["load_average_after"] = machine.describe()["load_average"]
+    meta["steal_percent"] = machine.steal_percent(started)
     table = report.rows(results)
     return {"meta": meta, "profile": asdict(profile), "rows": report.as_json(table),
             "markdown": report.markdown(table), "results": results}
@@ -87,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = document["meta"]
     print(f"\nportalflow-bench ({'quick' if args.quick else 'full'}), {meta['time']}, "
           f"{meta['stack']} stack, {meta['cores']} × {meta['cpu']}, load "
-          f"{meta['load_average']} → {meta['load_average_after']}\n")
+          f"{meta['load_average']} → {meta['load_average_after']}, CPU time stolen by the "
+          f"hypervisor {meta['steal_percent']}%\n")
     print(document["markdown"])
     print(f"\nJSON: {args.out}")
     failed = any(row["result"] == "FAIL" for row in document["rows"])

@@ -30,6 +30,17 @@ def describe() -> dict:
             "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
+def steal_percent(since: psutil._common.scputimes) -> float | None:
+    """The share of the CPU time since `since` (a `psutil.cpu_times()`) that the hypervisor
+    gave to other machines: a run's figures are slower by about that much. None where the
+    system does not report it."""
+    now = psutil.cpu_times()
+    if not hasattr(now, "steal"):
+        return None
+    elapsed = sum(now) - sum(since)
+    return round(100 * (now.steal - since.steal) / elapsed, 1) if elapsed > 0 else 0.0
+
+
 async def postgres_version(database_url: str) -> str:
     conn = await asyncpg.connect(database_url)
     try:
