@@ -31,9 +31,9 @@ def describe() -> dict:
 
 
 def steal_percent(since: psutil._common.scputimes) -> float | None:
-    """The share of the CPU time since `since` (a `psutil.cpu_times()`) that the hypervisor
-    gave to other machines: a run's figures are slower by about that much. None where the
-    system does not report it."""
+    """The share (%) of the CPU time since `since` (a `psutil.cpu_times()`) that the
+    hypervisor gave to other machines; None where the system does not report it. Figures of
+    runs with very different shares are not comparable."""
     now = psutil.cpu_times()
     if not hasattr(now, "steal"):
         return None
