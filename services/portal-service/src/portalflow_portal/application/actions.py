@@ -80,13 +80,16 @@ async def _act(customer: Customer, decide: Decide, *, field_ids: Collection[str]
                                  org_id=opportunity["org_id"],
                                  correlation_id=customer.correlation_id,
                                  actor=f"customer:{customer.opportunity_id}")
-        position = await action_store.append(conn, envelope)
-        if outcome.record:
-            await outcome.record(conn, position)
-            await live.notify(conn, customer.opportunity_id)  # the customer's other tabs
         answer = {"customer_event_id": envelope.id, **outcome.answer}
         if key:
             await idempotency.remember(conn, customer.opportunity_id, key, answer)
+        if outcome.record:
+            await live.notify(conn, customer.opportunity_id)  # the customer's other tabs
+        # The append takes the append lock, which every action waits for until its holder
+        # commits: only what needs the event's position comes after it.
+        position = await action_store.append(conn, envelope)
+        if outcome.record:
+            await outcome.record(conn, position)
         return answer
 
 
