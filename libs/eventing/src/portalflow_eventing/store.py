@@ -60,17 +60,20 @@ class Appended:
     positions: list[int]  # of the appended events, in order
 
 
-# Reads the stream's version, appends the events after it (only if it is the expected one)
-# and wakes the relays: one round trip. `_LOCK_AND_APPEND` takes the append lock first, in the
-# same statement: no row is numbered before the lock is held, as each one joins `locked`.
-_APPEND_AFTER = """
-WITH {lock}stream AS (
+# Takes the append lock, reads the stream's version, appends the events after it (only if it
+# is the expected one) and wakes the relays: one round trip. No row is numbered before the lock
+# is held, as each one joins `locked`; a transaction that holds it already takes it again at
+# once (advisory locks are re-entrant).
+_APPEND = f"""
+WITH locked AS MATERIALIZED (
+    SELECT pg_advisory_xact_lock({APPEND_LOCK})
+), stream AS (
     SELECT coalesce(max(version), 0) AS version FROM events WHERE stream_id = $1
 ), appended AS (
-    INSERT INTO events ({columns})
+    INSERT INTO events ({_COLUMNS})
     SELECT $1, stream.version + e.n, e.event_id, e.type, e.topic, e.partition_key, e.source,
            e.org_id, e.data, e.correlation_id, e.causation_id, e.actor, e.recorded_at
-    FROM {locked}stream,
+    FROM locked, stream,
          unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                 $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::timestamptz[])
          WITH ORDINALITY AS e(event_id, type, topic, partition_key, source, org_id, data,
@@ -82,13 +85,9 @@ WITH {lock}stream AS (
 SELECT stream.version AS current,
        (SELECT coalesce(array_agg(position ORDER BY position), '{{}}') FROM appended)
            AS positions,
-       pg_notify('{channel}', '')
+       pg_notify('{NOTIFY_CHANNEL}', '')
 FROM stream
 """
-_APPEND = _APPEND_AFTER.format(lock="", locked="", columns=_COLUMNS, channel=NOTIFY_CHANNEL)
-_LOCK_AND_APPEND = _APPEND_AFTER.format(
-    lock=f"locked AS MATERIALIZED (SELECT pg_advisory_xact_lock({APPEND_LOCK})), ",
-    locked="locked, ", columns=_COLUMNS, channel=NOTIFY_CHANNEL)
 
 
 async def append(
@@ -96,16 +95,14 @@ async def append(
     stream_id: str,
     envelopes: Sequence[Envelope],
     expected_version: int | None,
-    *,
-    locked: bool = False,
 ) -> Appended:
-    """Append to a stream inside the caller's transaction.
+    """Append to a stream inside the caller's transaction, taking the append lock.
 
     `expected_version` None appends whatever the stream holds (for outboxes of facts).
-    `locked`: the transaction holds the append lock already (see `lock_for_append`); if not,
-    the append takes it. ConcurrencyError when another append to the stream came first; when
-    it committed while this one waited for the lock, even with `expected_version` None: the
-    statement read the stream before its turn came, and the version it wants is taken.
+    ConcurrencyError when another append to the stream came first; when it committed while
+    this one waited for the lock, even with `expected_version` None: the statement read the
+    stream before its turn came, and the version it wants is taken. A transaction that took
+    the lock before reading (`lock_for_append`) never waits here.
     """
     # The append lock serialises appenders until they commit (it is released only once the
     # commit is visible), so positions become visible in commit order and a relay reading
@@ -113,8 +110,7 @@ async def append(
     # Readers are not blocked by this lock. Taken in the append's own statement, it is held
     # one round trip less: appenders queue for it, so that round trip was every appender's.
     try:
-        row = await conn.fetchrow(_APPEND if locked else _LOCK_AND_APPEND, stream_id,
-                                  expected_version, *_arrays(envelopes))
+        row = await conn.fetchrow(_APPEND, stream_id, expected_version, *_arrays(envelopes))
     except asyncpg.UniqueViolationError as error:
         if error.constraint_name != "events_pkey":
             raise

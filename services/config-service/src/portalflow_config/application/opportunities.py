@@ -40,7 +40,7 @@ async def open_opportunity(pool: asyncpg.Pool, caller: Caller, command: Opportun
         await store.lock_for_append(conn)  # no substate removal between our read and our write
         current_flow, _ = await load_flow(conn, caller.org_id, command.opportunity_type_id)
         events = rules.open_opportunity(current_flow, command)
-        return await append(conn, caller, command.opportunity_id, 0, events, locked=True)
+        return await append(conn, caller, command.opportunity_id, 0, events)
 
     return await transact(pool, work)
 

@@ -25,13 +25,10 @@ class Caller:
 
 
 async def append(conn: asyncpg.Connection, caller: Caller, stream_id: str,
-                 expected_version: int | None, events: Sequence[Event], *,
-                 locked: bool = False) -> int:
-    """Envelope the events and append them to the stream; return its new version.
-
-    `locked`: the transaction took the append lock already (store.lock_for_append)."""
+                 expected_version: int | None, events: Sequence[Event]) -> int:
+    """Envelope the events and append them to the stream; return its new version."""
     return (await store.append(conn, stream_id, wrap(caller, stream_id, events),
-                               expected_version, locked=locked)).version
+                               expected_version)).version
 
 
 def wrap(caller: Caller, stream_id: str, events: Sequence[Event]) -> list[Envelope]:
