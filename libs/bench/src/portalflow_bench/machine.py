@@ -30,6 +30,11 @@ def describe() -> dict:
             "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
+def _total(times: psutil._common.scputimes) -> float:
+    """All CPU time; Linux counts the guests' time in user and nice already."""
+    return sum(times) - getattr(times, "guest", 0) - getattr(times, "guest_nice", 0)
+
+
 def steal_percent(since: psutil._common.scputimes) -> float | None:
     """The share (%) of the CPU time since `since` (a `psutil.cpu_times()`) that the
     hypervisor gave to other machines; None where the system does not report it. Figures of
@@ -37,7 +42,7 @@ def steal_percent(since: psutil._common.scputimes) -> float | None:
     now = psutil.cpu_times()
     if not hasattr(now, "steal"):
         return None
-    elapsed = sum(now) - sum(since)
+    elapsed = _total(now) - _total(since)
     return round(100 * (now.steal - since.steal) / elapsed, 1) if elapsed > 0 else 0.0
 
 
