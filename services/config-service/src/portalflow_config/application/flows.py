@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from portalflow_config.adapters import flow_index, opportunity_index
-from portalflow_config.adapters.repository import load
+from portalflow_config.adapters.repository import FoldedStreams
 from portalflow_config.application.catalog import load_catalog, lock_catalog
 from portalflow_config.application.unit_of_work import Caller, append, check_version, transact
 from portalflow_config.domain import flow, structure
@@ -22,11 +22,15 @@ from portalflow_contracts.events.flow import (
 
 Decide = Callable[[asyncpg.Connection, OpportunityType], Awaitable[list]]
 
+FLOWS = FoldedStreams(flow.evolve, "opportunity type")
+"""Opportunity types kept folded: one is loaded for every save of it, and for every opportunity
+opened or moved in it, and its stream only grows."""
+
 
 async def load_flow(conn: asyncpg.Connection, org_id: str,
                     opportunity_type_id: str) -> tuple[OpportunityType, int]:
     """An opportunity type of the org and its version."""
-    return await load(conn, opportunity_type_id, org_id, flow.evolve, "opportunity type")
+    return await FLOWS.load(conn, opportunity_type_id, org_id)
 
 
 async def list_flows(pool: asyncpg.Pool, org_id: str,
