@@ -74,45 +74,6 @@ async def test_concurrent_writers_lose_nothing_and_keep_each_stream_in_order(
         assert offers == [f"offer-{n}" for n in range(1, per_stream + 1)]
 
 
-async def test_the_checkpoint_passes_only_events_the_broker_acknowledged(
-        pool, producer, stack, offer_issued):
-    """Batches are handed over before the last ones are acknowledged; the stored checkpoint,
-    where a relay that stops starts again, waits for the broker."""
-    if stack.broker is None:
-        pytest.skip("pausing the broker needs the embedded one")
-    stream_id = f"opp-{uuid4()}"
-    relay = Relay(pool, producer, name=f"relay-{uuid4()}", batch_size=2, idle_poll_seconds=0.05)
-
-    async def append(n: int) -> int:
-        async with pool.acquire() as conn, conn.transaction():
-            return (await store.append(conn, stream_id, [offer_issued(stream_id, n)],
-                                       n - 1)).positions[-1]
-
-    async def stored_checkpoint() -> int | None:
-        return await pool.fetchval(
-            "SELECT position FROM relay_checkpoints WHERE relay = $1", relay.name)
-
-    relaying = asyncio.create_task(relay.run())
-    try:
-        first = await append(1)
-        await until(lambda: asyncio.sleep(0, relay.checkpoint == first))
-        stack.broker.pause()
-        try:
-            for n in range(2, 8):
-                last = await append(n)
-            await until(lambda: asyncio.sleep(0, relay.in_flight > 1))
-            await asyncio.sleep(0.5)
-            assert (relay.checkpoint, await stored_checkpoint()) == (first, first)
-        finally:
-            stack.broker.resume()
-        await until(lambda: asyncio.sleep(0, relay.checkpoint == last), timeout=30)
-        assert await stored_checkpoint() == last
-    finally:
-        relaying.cancel()
-    published = await read_back(stack.kafka_bootstrap, OPPORTUNITIES, {stream_id}, 7)
-    assert [e.data["offer_id"] for e in published] == [f"offer-{n}" for n in range(1, 8)]
-
-
 async def test_a_writer_that_lost_the_race_gets_a_conflict(pool, offer_issued):
     stream_id = f"opp-{uuid4()}"
     async with pool.acquire() as conn, conn.transaction():
