@@ -11,7 +11,7 @@ MEMBERS := $(wildcard contracts/pyproject.toml libs/*/pyproject.toml services/*/
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install run test bench lint schemas docs clean
+.PHONY: install bytecode run test bench lint schemas docs clean
 
 install: $(VENV)/.synced
 
@@ -19,17 +19,23 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
+# With bytecode written at install, and the project's own modules compiled before each use: where
+# PYTHONDONTWRITEBYTECODE is set (as here) Python would compile every module again in every
+# process it starts (importing portal-service: 4.7 s, 2.1 s with it).
 $(VENV)/.synced: $(UV) uv.lock pyproject.toml $(MEMBERS)
-	$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	$(UV) sync --frozen --compile-bytecode --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 	touch $@
 
-run: install
+bytecode: install
+	$(VENV)/bin/python -m compileall -q contracts/src libs/*/src services/*/src
+
+run: bytecode
 	$(VENV)/bin/portalflow-dev run
 
-test: install
+test: bytecode
 	$(VENV)/bin/python -m pytest
 
-bench: install
+bench: bytecode
 	$(VENV)/bin/portalflow-bench
 
 lint: install
