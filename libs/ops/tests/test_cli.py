@@ -1,7 +1,7 @@
 """Every command explains itself with --help."""
 
 import io
-from contextlib import redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
 
@@ -33,6 +33,16 @@ def test_replay_needs_an_id_or_all():
         cli.parser().parse_args(["dead-letters", "replay"])
 
     assert exit.value.code == 2
+
+
+@pytest.mark.parametrize("option", ["--workers", "--batch-size"])
+def test_a_rebuild_needs_at_least_one_of_each(option):
+    errors = io.StringIO()
+    with redirect_stderr(errors), pytest.raises(SystemExit) as exit:
+        cli.parser().parse_args(["rebuild-read-model", option, "0"])
+
+    assert exit.value.code == 2
+    assert f"argument {option}: '0' is not a whole number of 1 or more" in errors.getvalue()
 
 
 async def test_a_rebuild_without_a_terminal_or_yes_does_nothing(ops):

@@ -11,6 +11,7 @@ from aiokafka.errors import KafkaError
 from portalflow_ops import commands
 from portalflow_ops.console import Output
 from portalflow_ops.errors import OpsError
+from portalflow_ops.rebuild import WORKERS
 from portalflow_ops.settings import OpsSettings
 
 REBUILD_HELP = """\
@@ -29,6 +30,12 @@ applied events are skipped).
 
 An event the projection refuses is listed and left out, as the running consumer would have
 dead-lettered it; the exit status is then 1."""
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -95,8 +102,11 @@ def parser() -> argparse.ArgumentParser:
                          help="portal-service's database (default: $DATABASE_URL)")
     rebuild.add_argument("--group", metavar="G",
                          help="the consumer group (default: portal-service.read-model)")
-    rebuild.add_argument("--batch-size", type=int, default=500, metavar="N",
+    rebuild.add_argument("--batch-size", type=_positive, default=500, metavar="N",
                          help="events per transaction (default: 500)")
+    rebuild.add_argument("--workers", type=_positive, default=WORKERS, metavar="N",
+                         help="opportunity partitions rebuilt at once, each on a database"
+                              f" connection of its own (default: {WORKERS})")
     rebuild.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     rebuild.add_argument("--force", action="store_true",
                          help="rebuild even while other sessions use the database")

@@ -116,7 +116,7 @@ async def rebuild(args: Namespace, output: Output) -> int:
         return 1
     report = await rebuild_.rebuild_read_model(
         args.database_url, args.bootstrap_servers, group=group, batch_size=args.batch_size,
-        progress=output.progress, force=args.force)
+        workers=args.workers, progress=output.progress, force=args.force)
     output.line(("rebuilt ", "green"), (", ".join(report.tables), "bold"),
                 (f": {report.applied} events applied, {report.skipped} skipped (duplicates or"
                  f" not projected), {len(report.failed)} failed", ""))

@@ -2,7 +2,13 @@
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractContextManager, asynccontextmanager, nullcontext, suppress
+from contextlib import (
+    AbstractContextManager,
+    AsyncExitStack,
+    asynccontextmanager,
+    nullcontext,
+    suppress,
+)
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -26,6 +32,14 @@ READ_MODEL_TABLES = ("flows", "portal_opportunities", "portal_access", "portal_s
 `idempotency_keys` or `documents`: those are portal-service's own records, not projections."""
 
 Progress = Callable[[int], AbstractContextManager[Advance]]
+
+WORKERS = 6
+"""At most this many opportunity partitions are rebuilt at once, each on a connection and a
+broker client of its own: while PostgreSQL applies a batch of one, Python prepares the others'.
+Partitions hold disjoint opportunities, and every org's configuration is rebuilt before them.
+One at a time, the process waited for PostgreSQL about a third of the time and PostgreSQL for
+it the rest: 100,000 events at 6,332–6,912 events/s here; 7,194 with 2, 8,245 with 3, 10,223
+with 6 (one run each, a 2-core machine)."""
 
 
 class NotAReadModelError(OpsError):
@@ -61,9 +75,11 @@ class Report:
 
 async def rebuild_read_model(database_url: str, bootstrap_servers: str, *,
                              group: str = READ_MODEL_GROUP, batch_size: int = 500,
+                             workers: int = WORKERS,
                              progress: Progress = lambda total: nullcontext(lambda n, w: None),
                              force: bool = False) -> Report:
-    """Empty the read model and apply every event of the topics up to their current end.
+    """Empty the read model and apply every event of the topics up to their current end: every
+    org's configuration first, then the opportunities, `workers` partitions at a time.
 
     Refuses while other sessions use the database (a running portal-service holds some),
     unless `force`.
@@ -82,14 +98,13 @@ async def rebuild_read_model(database_url: str, bootstrap_servers: str, *,
             await _reset(bootstrap_servers, group, begin)
             await _clear(conn, tables, group)
             report = Report(tables, end)
-            consumer = IdempotentConsumer(_Lender(conn), group, HANDLERS, producer=None)
-            batches = _batches(broker, [tp for topic in SOURCE_TOPICS for tp in partitions
-                                        if tp.topic == topic], begin, end, batch_size)
             with progress(sum(end[tp] - begin[tp] for tp in partitions)) as advance:
-                async with _read_ahead(batches) as ahead:
-                    async for records, envelopes in ahead:
-                        await _apply(conn, consumer, records, envelopes, report)
-                        advance(len(records), records[0].topic)
+                rebuild = _Rebuild(group, begin, end, batch_size, report, advance)
+                await rebuild.partitions(conn, broker, [
+                    tp for tp in partitions if tp.topic == FLOW_DEFINITIONS])
+                await rebuild.side_by_side(database_url, bootstrap_servers, (conn, broker),
+                                           workers, [tp for tp in partitions
+                                                     if tp.topic == OPPORTUNITIES])
         # Last: a restarted portal-service continues after what the rebuild applied.
         await brokers.commit_offsets(bootstrap_servers, group, end)
         return report
@@ -139,6 +154,49 @@ async def _clear(conn: asyncpg.Connection, tables: list[str], group: str) -> Non
     async with conn.transaction():
         await conn.execute(f"TRUNCATE {quoted}")
         await conn.execute("DELETE FROM processed_events WHERE consumer_group = $1", group)
+
+
+@dataclass
+class _Rebuild:
+    """What every connection that rebuilds partitions shares."""
+
+    group: str
+    begin: brokers.Offsets
+    end: brokers.Offsets
+    batch_size: int
+    report: Report
+    advance: Advance
+
+    async def partitions(self, conn: asyncpg.Connection, broker: brokers.Broker,
+                         partitions: list[TopicPartition]) -> None:
+        """Rebuild `partitions` one after the other on `conn`, read through `broker`."""
+        consumer = IdempotentConsumer(_Lender(conn), self.group, HANDLERS, producer=None)
+        batches = _batches(broker, partitions, self.begin, self.end, self.batch_size)
+        async with _read_ahead(batches) as ahead:
+            async for records, envelopes in ahead:
+                await _apply(conn, consumer, records, envelopes, self.report)
+                self.advance(len(records), records[0].topic)
+
+    async def side_by_side(self, database_url: str, bootstrap_servers: str,
+                           first: tuple[asyncpg.Connection, brokers.Broker], workers: int,
+                           partitions: list[TopicPartition]) -> None:
+        """Rebuild `partitions` split among `workers`: one on `first`, each other one on a
+        connection and a broker client of its own. The first error stops them all."""
+        async with AsyncExitStack() as stack:
+            clients = [first]
+            for _ in range(1, min(workers, len(partitions))):
+                conn = await asyncpg.connect(database_url)
+                stack.push_async_callback(conn.close)
+                clients.append((conn, await stack.enter_async_context(
+                    brokers.connected(bootstrap_servers))))
+            tasks = [asyncio.create_task(self.partitions(*client, partitions[n::len(clients)]))
+                     for n, client in enumerate(clients)]
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
 
 Batch = tuple[list[ConsumerRecord], list[Envelope] | None]
