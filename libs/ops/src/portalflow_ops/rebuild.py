@@ -37,9 +37,7 @@ WORKERS = 6
 """At most this many opportunity partitions are rebuilt at once, each on a connection and a
 broker client of its own: while PostgreSQL applies a batch of one, Python prepares the others'.
 Partitions hold disjoint opportunities, and every org's configuration is rebuilt before them.
-One at a time, the process waited for PostgreSQL about a third of the time and PostgreSQL for
-it the rest: 100,000 events at 6,332–6,912 events/s here; 7,194 with 2, 8,245 with 3, 10,223
-with 6 (one run each, a 2-core machine)."""
+(One at a time, the process and PostgreSQL took turns: docs/BENCHMARKS.md, eleventh round.)"""
 
 
 class NotAReadModelError(OpsError):
