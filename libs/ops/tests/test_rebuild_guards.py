@@ -1,6 +1,10 @@
-"""`rebuild-read-model` when something is wrong: a refused event, a database still in use."""
+"""`rebuild-read-model` when something is wrong: a refused event, a database still in use, a
+connection lost half way."""
 
+import asyncio
+import io
 import json
+from contextlib import contextmanager
 from uuid import uuid4
 
 import asyncpg
@@ -8,8 +12,10 @@ import pytest
 
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events import opportunity
+from portalflow_contracts.topics import OPPORTUNITIES
 from portalflow_eventing.migrations import migrate
-from portalflow_ops import rebuild
+from portalflow_ops import brokers, cli, rebuild
+from portalflow_ops.console import Output
 from portalflow_portal.config import MIGRATIONS
 
 
@@ -68,3 +74,69 @@ async def test_a_database_without_the_read_model_is_refused(database, ops):
     ran = await ops("rebuild-read-model", "--database-url", database, "--yes")
 
     assert ran.status == 1 and "portalflow-portal migrate" in ran.err
+
+
+async def test_a_rebuild_that_loses_a_connection_stops_and_leaves_the_group_to_replay(
+        read_model, stack, publish, lifecycle, new_id, ops):
+    org = new_id("org")
+    opportunities = [new_id("opp") for _ in range(60)]  # keys on every partition
+    await publish(*[event for o in opportunities for event in lifecycle(org, o)])
+    group = new_id("ops-test-read-model")
+    terminated: list[asyncio.Task] = []
+
+    class CutOff(Output):
+        """Terminates the newest session of the rebuild once opportunities are applied."""
+
+        @contextmanager
+        def progress(self, total: int, unit: str = "events"):
+            def advance(n: int, topic: str) -> None:
+                if topic == OPPORTUNITIES and not terminated:
+                    terminated.append(asyncio.create_task(_terminate_newest(read_model)))
+            yield advance
+
+    err = io.StringIO()
+    status = await cli.run(["rebuild-read-model", "--database-url", read_model, "--group", group,
+                            "--batch-size", "1", "--yes",
+                            "--bootstrap-servers", stack.kafka_bootstrap], CutOff(err=err))
+
+    assert await terminated[0] == 1
+    assert status == 1 and "the rebuild stopped half way" in err.getvalue(), err.getvalue()
+    assert await _sessions(read_model) == 0  # every worker stopped, every connection closed
+    async with brokers.connected(stack.kafka_bootstrap) as broker:
+        begin, _ = await broker.bounds(await broker.partitions([OPPORTUNITIES]))
+    committed = {r["partition"]: r["committed"]
+                 for r in (await ops("lag", "--group", group, "--json")).json_lines()
+                 if r["topic"] == OPPORTUNITIES}
+    assert committed == {tp.partition: offset for tp, offset in begin.items()}
+
+    again = await ops("rebuild-read-model", "--database-url", read_model, "--group", group,
+                      "--yes")
+    assert "rebuilt" in again.out, again.err
+    conn = await asyncpg.connect(read_model)
+    try:
+        rows = await conn.fetch("SELECT opportunity_id, substate_id FROM portal_opportunities"
+                                " WHERE org_id = $1", org)
+    finally:
+        await conn.close()
+    assert sorted((r["opportunity_id"], r["substate_id"]) for r in rows) == [
+        (o, "s-offer") for o in sorted(opportunities)]
+
+
+async def _terminate_newest(database_url: str) -> int:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetchval(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (SELECT pid"
+            " FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() ORDER BY backend_start DESC LIMIT 1) newest")
+    finally:
+        await conn.close()
+
+
+async def _sessions(database_url: str) -> int:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname ="
+                                   " current_database() AND pid <> pg_backend_pid()")
+    finally:
+        await conn.close()

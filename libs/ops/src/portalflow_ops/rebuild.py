@@ -40,6 +40,10 @@ Partitions hold disjoint opportunities, and every org's configuration is rebuilt
 (One at a time, the process and PostgreSQL took turns: docs/BENCHMARKS.md, eleventh round.)"""
 
 
+_CLIENT_ERRORS = (asyncpg.InterfaceError, asyncpg.InternalClientError)
+"""What asyncpg raises itself, e.g. on a connection the server terminated mid-operation."""
+
+
 class NotAReadModelError(OpsError):
     pass
 
@@ -49,6 +53,10 @@ class GroupInUseError(OpsError):
 
 
 class DatabaseInUseError(OpsError):
+    pass
+
+
+class InterruptedRebuildError(OpsError):
     pass
 
 
@@ -94,17 +102,23 @@ async def rebuild_read_model(database_url: str, bootstrap_servers: str, *,
             # still in the group, before anything is deleted; and if this rebuild stops half way,
             # a restarted portal-service replays everything, harmlessly, instead of skipping.
             await _reset(bootstrap_servers, group, begin)
-            await _clear(conn, tables, group)
             report = Report(tables, end)
-            with progress(sum(end[tp] - begin[tp] for tp in partitions)) as advance:
-                rebuild = _Rebuild(group, begin, end, batch_size, report, advance)
-                await rebuild.partitions(conn, broker, [
-                    tp for tp in partitions if tp.topic == FLOW_DEFINITIONS])
-                await rebuild.side_by_side(database_url, bootstrap_servers, (conn, broker),
-                                           workers, [tp for tp in partitions
-                                                     if tp.topic == OPPORTUNITIES])
-        # Last: a restarted portal-service continues after what the rebuild applied.
-        await brokers.commit_offsets(bootstrap_servers, group, end)
+            try:
+                await _clear(conn, tables, group)
+                with progress(sum(end[tp] - begin[tp] for tp in partitions)) as advance:
+                    rebuild = _Rebuild(group, begin, end, batch_size, report, advance)
+                    await rebuild.partitions(conn, broker, [
+                        tp for tp in partitions if tp.topic == FLOW_DEFINITIONS])
+                    await rebuild.side_by_side(database_url, bootstrap_servers, (conn, broker),
+                                               workers, [tp for tp in partitions
+                                                         if tp.topic == OPPORTUNITIES])
+                # Last: a restarted portal-service continues after what the rebuild applied.
+                await brokers.commit_offsets(bootstrap_servers, group, end)
+            except (KafkaError, OSError, asyncpg.PostgresError, *_CLIENT_ERRORS) as error:
+                raise InterruptedRebuildError(
+                    f"the rebuild stopped half way ({type(error).__name__}: {error}); the"
+                    f" group {group!r} is left at the beginning of the topics: run the rebuild"
+                    " again, or start portal-service, which replays them") from error
         return report
     finally:
         await conn.close()
