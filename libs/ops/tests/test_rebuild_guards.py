@@ -5,6 +5,7 @@ import asyncio
 import io
 import json
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 import asyncpg
@@ -79,9 +80,13 @@ async def test_a_database_without_the_read_model_is_refused(database, ops):
 async def test_a_rebuild_that_loses_a_connection_stops_and_leaves_the_group_to_replay(
         read_model, stack, publish, lifecycle, new_id, ops):
     org = new_id("org")
-    opportunities = [new_id("opp") for _ in range(60)]  # keys on every partition
+    opportunities = [new_id("opp") for _ in range(120)]  # keys on every partition
     await publish(*[event for o in opportunities for event in lifecycle(org, o)])
     group = new_id("ops-test-read-model")
+    # On the server's own database, so that the rebuild finds its database unused.
+    watcher = await asyncpg.connect(stack.database_url)
+    sessions = "FROM pg_stat_activity WHERE datname = $1"
+    dbname = urlsplit(read_model).path.lstrip("/")
     terminated: list[asyncio.Task] = []
 
     class CutOff(Output):
@@ -91,17 +96,23 @@ async def test_a_rebuild_that_loses_a_connection_stops_and_leaves_the_group_to_r
         def progress(self, total: int, unit: str = "events"):
             def advance(n: int, topic: str) -> None:
                 if topic == OPPORTUNITIES and not terminated:
-                    terminated.append(asyncio.create_task(_terminate_newest(read_model)))
+                    terminated.append(asyncio.create_task(watcher.fetchval(
+                        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (SELECT"
+                        f" pid {sessions} ORDER BY backend_start DESC LIMIT 1) newest", dbname)))
             yield advance
 
     err = io.StringIO()
-    status = await cli.run(["rebuild-read-model", "--database-url", read_model, "--group", group,
-                            "--batch-size", "1", "--yes",
-                            "--bootstrap-servers", stack.kafka_bootstrap], CutOff(err=err))
+    try:
+        status = await cli.run(["rebuild-read-model", "--database-url", read_model,
+                                "--group", group, "--batch-size", "1", "--yes",
+                                "--bootstrap-servers", stack.kafka_bootstrap], CutOff(err=err))
+        assert await terminated[0] == 1
+        left = await watcher.fetchval(f"SELECT count(*) {sessions}", dbname)
+    finally:
+        await watcher.close()
 
-    assert await terminated[0] == 1
     assert status == 1 and "the rebuild stopped half way" in err.getvalue(), err.getvalue()
-    assert await _sessions(read_model) == 0  # every worker stopped, every connection closed
+    assert left == 0  # every worker stopped, every connection closed
     async with brokers.connected(stack.kafka_bootstrap) as broker:
         begin, _ = await broker.bounds(await broker.partitions([OPPORTUNITIES]))
     committed = {r["partition"]: r["committed"]
@@ -120,23 +131,3 @@ async def test_a_rebuild_that_loses_a_connection_stops_and_leaves_the_group_to_r
         await conn.close()
     assert sorted((r["opportunity_id"], r["substate_id"]) for r in rows) == [
         (o, "s-offer") for o in sorted(opportunities)]
-
-
-async def _terminate_newest(database_url: str) -> int:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return await conn.fetchval(
-            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM (SELECT pid"
-            " FROM pg_stat_activity WHERE datname = current_database()"
-            " AND pid <> pg_backend_pid() ORDER BY backend_start DESC LIMIT 1) newest")
-    finally:
-        await conn.close()
-
-
-async def _sessions(database_url: str) -> int:
-    conn = await asyncpg.connect(database_url)
-    try:
-        return await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname ="
-                                   " current_database() AND pid <> pg_backend_pid()")
-    finally:
-        await conn.close()
