@@ -5,12 +5,9 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-import asyncpg
-from aiokafka.errors import KafkaError
-
 from portalflow_ops import commands
 from portalflow_ops.console import Output
-from portalflow_ops.errors import OpsError
+from portalflow_ops.errors import SERVER_ERRORS, OpsError
 from portalflow_ops.rebuild import WORKERS
 from portalflow_ops.settings import OpsSettings
 
@@ -125,7 +122,7 @@ async def run(argv: Sequence[str] | None = None, output: Output | None = None) -
     output = output or Output()
     try:
         return await args.run(args, output)
-    except (OpsError, KafkaError, OSError, asyncpg.PostgresError) as error:
+    except (OpsError, *SERVER_ERRORS) as error:
         output.warn(f"error: {error}")
         return 1
 

@@ -20,7 +20,7 @@ from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
 from portalflow_eventing.consumer import IdempotentConsumer
 from portalflow_ops import brokers, events
 from portalflow_ops.console import Advance
-from portalflow_ops.errors import OpsError
+from portalflow_ops.errors import SERVER_ERRORS, OpsError
 from portalflow_ops.lag import READ_MODEL_GROUP
 from portalflow_portal.adapters.projection import HANDLERS
 
@@ -38,10 +38,6 @@ WORKERS = 6
 broker client of its own: while PostgreSQL applies a batch of one, Python prepares the others'.
 Partitions hold disjoint opportunities, and every org's configuration is rebuilt before them.
 (One at a time, the process and PostgreSQL took turns: docs/BENCHMARKS.md, eleventh round.)"""
-
-
-_CLIENT_ERRORS = (asyncpg.InterfaceError, asyncpg.InternalClientError)
-"""What asyncpg raises itself, e.g. on a connection the server terminated mid-operation."""
 
 
 class NotAReadModelError(OpsError):
@@ -114,7 +110,7 @@ async def rebuild_read_model(database_url: str, bootstrap_servers: str, *,
                                                          if tp.topic == OPPORTUNITIES])
                 # Last: a restarted portal-service continues after what the rebuild applied.
                 await brokers.commit_offsets(bootstrap_servers, group, end)
-            except (KafkaError, OSError, asyncpg.PostgresError, *_CLIENT_ERRORS) as error:
+            except SERVER_ERRORS as error:
                 raise InterruptedRebuildError(
                     f"the rebuild stopped half way ({type(error).__name__}: {error}); the"
                     f" group {group!r} is left at the beginning of the topics: run the rebuild"
