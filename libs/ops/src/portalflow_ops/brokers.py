@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from portalflow_eventing import kafka
 from portalflow_ops.errors import OpsError
+from portalflow_ops.settings import OpsSettings
 
 Offsets = dict[TopicPartition, int]
 
@@ -93,10 +95,11 @@ class Broker:
 @asynccontextmanager
 async def connected(bootstrap_servers: str) -> AsyncIterator[Broker]:
     """A started `Broker`, closed on exit."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    security = kafka.security(OpsSettings())
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None,
                                 enable_auto_commit=False, auto_offset_reset="earliest",
-                                fetch_max_wait_ms=100)
+                                fetch_max_wait_ms=100, **security)
     await admin.start()
     try:
         await consumer.start()
@@ -115,7 +118,7 @@ async def commit_offsets(bootstrap_servers: str, group: str, offsets: Offsets) -
     move offsets under a running consumer.
     """
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group,
-                                enable_auto_commit=False)
+                                enable_auto_commit=False, **kafka.security(OpsSettings()))
     await consumer.start()
     try:
         consumer.assign(list(offsets))

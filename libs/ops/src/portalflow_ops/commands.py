@@ -61,6 +61,7 @@ async def show_dead_letter(args: Namespace, output: Output) -> int:
 async def replay_dead_letters(args: Namespace, output: Output) -> int:
     from portalflow_eventing import kafka
     from portalflow_ops import dead_letters
+    from portalflow_ops.settings import OpsSettings
 
     letters = await dead_letters.read(args.bootstrap_servers, args.group)
     chosen = dead_letters.distinct(letters if args.all else dead_letters.find(letters, args.id))
@@ -68,7 +69,7 @@ async def replay_dead_letters(args: Namespace, output: Output) -> int:
         for letter in chosen:
             output.line(("would replay ", ""), *_replayed(letter))
         return 0
-    producer = kafka.producer(args.bootstrap_servers)
+    producer = kafka.producer(args.bootstrap_servers, **kafka.security(OpsSettings()))
     await producer.start()
     try:
         for letter in chosen:

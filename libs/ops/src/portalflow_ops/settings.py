@@ -1,12 +1,10 @@
 """Where the operator's tools find Kafka and PostgreSQL; flags override these."""
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from portalflow_eventing.settings import KafkaSettings
 
 
-class OpsSettings(BaseSettings):
-    """Read from the environment (and `.env`), as the services read theirs."""
+class OpsSettings(KafkaSettings):
+    """Read from the environment (and `.env`), as the services read theirs: the same Kafka
+    bootstrap, security and credentials settings."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
-
-    kafka_bootstrap_servers: str = "127.0.0.1:9092"
     database_url: str | None = None
