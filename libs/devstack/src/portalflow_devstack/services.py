@@ -39,13 +39,15 @@ class ServiceProcess(ChildProcess):
     def log_path(self) -> Path:
         return self.log_dir / f"{self.name}.log"
 
-    def start(self, ready_timeout: float = 60.0) -> None:
-        """Start the service and wait until `/readyz` answers 200."""
+    def start(self, ready_timeout: float = 60.0, *, until_ready: bool = True) -> None:
+        """Start the service and wait until `/readyz` answers 200 (or, not `until_ready`,
+        until its HTTP port answers at all)."""
         executable = Path(sys.executable).with_name(COMMANDS[self.name])
         self._spawn(
             [str(executable), "serve", "--port", str(self.port)],
-            death_signal=signal.SIGTERM,
-            ready=self._ready,
+            # Its parent is gone, and with it the embedded servers: nothing left to drain to.
+            death_signal=signal.SIGKILL,
+            ready=self._ready if until_ready else self._answers,
             timeout=ready_timeout,
             env={**os.environ, **self.env},
         )
@@ -54,9 +56,22 @@ class ServiceProcess(ChildProcess):
         """Stop gracefully (SIGTERM: in-flight work finishes, the consumer leaves its group)."""
         self._terminate([signal.SIGTERM], timeout)
 
+    def readiness(self) -> dict | None:
+        """The `/readyz` answer's body, or None while the port does not answer."""
+        try:
+            return httpx.get(f"{self.url}/readyz", timeout=1).json()
+        except httpx.HTTPError:
+            return None
+
     def _ready(self) -> bool:
         try:
             return httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def _answers(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
         except httpx.HTTPError:
             return False
 

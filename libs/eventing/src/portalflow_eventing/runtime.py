@@ -2,12 +2,13 @@
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import asyncpg
+import structlog
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 
@@ -17,6 +18,13 @@ from portalflow_eventing.consumer import AfterApplied, Handler, IdempotentConsum
 from portalflow_eventing.migrations import migrate
 from portalflow_eventing.relay import Relay
 from portalflow_eventing.settings import EventingSettings
+
+log = structlog.get_logger(__name__)
+
+OK = "ok"
+READY_CHECK_SECONDS = 2.0
+TEARDOWN_SHARE = 0.8
+"""Of the shutdown bound, what the lifespan's steps may take: uvicorn's own part needs the rest."""
 
 
 @dataclass(frozen=True)
@@ -37,12 +45,30 @@ class Runtime:
     broker: KafkaBroker
     relay: Relay
     tasks: list[asyncio.Task] = field(default_factory=list)
+    connected: bool = False
+    """The topics exist and the producer is started: the relay runs."""
+    consumers_joined: bool = False
+    """Every subscriber has joined its consumer group and has its partitions."""
 
-    async def ready(self) -> None:
-        """Raise unless Postgres and the broker both answer now."""
-        async with asyncio.timeout(2):
-            await self.pool.fetchval("SELECT 1")
-            await self.producer.client.fetch_all_metadata()
+    async def ready(self) -> dict[str, str]:
+        """Each part's state: `ok`, or why it is not ready now."""
+        checks = {"database": await _answers(self.pool.fetchval("SELECT 1"))}
+        if not self.connected:
+            checks["broker"] = "connecting"
+        else:
+            checks["broker"] = await _answers(self.producer.client.fetch_all_metadata())
+        checks["relay"] = getattr(self.relay, "problem", None) or OK
+        checks["consumers"] = OK if self.consumers_joined else "joining"
+        return checks
+
+
+async def _answers(request: Awaitable[object]) -> str:
+    try:
+        async with asyncio.timeout(READY_CHECK_SECONDS):
+            await request
+    except Exception as error:  # any failure means not ready
+        return f"unavailable: {error!r}"
+    return OK
 
 
 async def _left_clean(conn: asyncpg.Connection) -> None:
@@ -57,21 +83,24 @@ async def running(
     settings: EventingSettings, *, name: str, migrations: Sequence[Path],
     subscriptions: Callable[[asyncpg.Pool], Sequence[Subscription]] = lambda pool: (),
 ) -> AsyncIterator[Runtime]:
-    """Migrate, then run the relay and the consumers until the block exits."""
+    """Migrate, then run the relay and the consumers until the block exits.
+
+    The block is entered as soon as the database is migrated: the broker is reached, and the
+    consumer groups joined, in the background, so that the API answers meanwhile."""
     pool = await asyncpg.create_pool(settings.database_url, min_size=2,
                                      max_size=settings.database_pool_size, reset=_left_clean)
+    runtime = None
     try:
         async with pool.acquire() as conn:
             await migrate(conn, *migrations)
         subs = [replace(sub, group=sub.group + settings.consumer_group_suffix)
                 for sub in subscriptions(pool)]
-        await kafka.ensure_topics(settings.kafka_bootstrap_servers, {
-            **PARTITIONS, **{dead_letter_topic(sub.group): DEAD_LETTER_PARTITIONS
-                             for sub in subs}})
+        topics = {**PARTITIONS, **{dead_letter_topic(sub.group): DEAD_LETTER_PARTITIONS
+                                   for sub in subs}}
+        options = kafka.security(settings)
         producer = kafka.producer(settings.kafka_bootstrap_servers,
-                                  idempotence=settings.kafka_idempotent_producer)
-        await producer.start()
-        broker = kafka.broker(settings.kafka_bootstrap_servers)
+                                  idempotence=settings.kafka_idempotent_producer, **options)
+        broker = kafka.broker(settings.kafka_bootstrap_servers, settings)
         for sub in subs:
             IdempotentConsumer(pool, sub.group, sub.handlers, producer,
                                max_attempts=settings.consumer_max_attempts,
@@ -82,20 +111,60 @@ async def running(
                                ).subscribe(broker, *sub.topics)
         relay = Relay(pool, producer, name, batch_size=settings.relay_batch_size)
         runtime = Runtime(pool, producer, broker, relay)
-        runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{name}-relay"))
-        await broker.start()
+        runtime.tasks.append(asyncio.create_task(
+            _connect(runtime, settings, topics, name), name=f"{name}-connect"))
         # What start-up built (modules, app, clients) lives as long as the process: out of the
         # collector's full passes, which otherwise walked it all every half second under load.
         gc.freeze()
-        try:
-            yield runtime
-        finally:
-            await broker.stop()
-            for task in runtime.tasks:
-                task.cancel()
-            for task in runtime.tasks:
-                with suppress(asyncio.CancelledError):
-                    await task
-            await producer.stop()
+        yield runtime
     finally:
-        await pool.close()
+        await _teardown(runtime, pool, settings.shutdown_timeout_seconds * TEARDOWN_SHARE)
+
+
+async def _connect(runtime: Runtime, settings: EventingSettings, topics: dict[str, int],
+                   name: str) -> None:
+    """Create the topics, start the producer and the relay, then join the consumer groups."""
+    while True:
+        try:
+            await kafka.ensure_topics(settings.kafka_bootstrap_servers, topics,
+                                      replication_factor=settings.kafka_replication_factor,
+                                      **kafka.security(settings))
+            await runtime.producer.start()
+            break
+        except Exception as error:  # the broker is not there yet: the API serves meanwhile
+            log.warning("broker unreachable, will try again", error=repr(error))
+            await asyncio.sleep(1)
+    runtime.connected = True
+    runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name=f"{name}-relay"))
+    await runtime.broker.start()  # returns once every subscriber has its partitions
+    runtime.consumers_joined = True
+    log.info("consumers joined their groups")
+
+
+async def _teardown(runtime: Runtime | None, pool: asyncpg.Pool, seconds: float) -> None:
+    """Stop consumers, relay, producer and pool, each bounded: the broker or PostgreSQL may be
+    gone, and a step that waits for them must not hold the process past its shutdown bound."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    if runtime is not None:
+        for task in runtime.tasks:
+            task.cancel()
+        await _bounded("background tasks", asyncio.gather(*runtime.tasks, return_exceptions=True),
+                       deadline, share=0.2)
+        await _bounded("consumers", runtime.broker.stop(), deadline, share=0.4)
+        await _bounded("producer", runtime.producer.stop(), deadline, share=0.5)
+    if not await _bounded("database pool", pool.close(), deadline, share=1.0):
+        pool.terminate()
+
+
+async def _bounded(step: str, work: Awaitable[object], deadline: float, share: float) -> bool:
+    """Await `work` for at most `share` of the time left; False when it was cut short."""
+    left = deadline - asyncio.get_running_loop().time()
+    try:
+        async with asyncio.timeout(max(left * share, 0.05)):
+            await work
+        return True
+    except TimeoutError:
+        log.warning("shutdown step cut short", step=step)
+    except Exception as error:  # the server is gone: nothing more to stop cleanly
+        log.warning("shutdown step failed", step=step, error=repr(error))
+    return False
