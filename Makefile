@@ -11,7 +11,7 @@ MEMBERS := $(wildcard contracts/pyproject.toml libs/*/pyproject.toml services/*/
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install bytecode run test bench lint schemas docs clean
+.PHONY: install bytecode run reset test bench lint schemas docs clean
 
 install: $(VENV)/.synced
 
@@ -29,7 +29,12 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml $(MEMBERS)
 bytecode: install
 	$(VENV)/bin/python -m compileall -q contracts/src libs/*/src services/*/src
 
+# `make run` keeps its data in .run/ (database, blobs, the demo's ids); `make reset` starts over.
 run: bytecode
+	$(VENV)/bin/portalflow-dev run
+
+reset: bytecode
+	rm -rf .run
 	$(VENV)/bin/portalflow-dev run
 
 test: bytecode

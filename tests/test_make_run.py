@@ -120,3 +120,69 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _start_run(cwd: Path, env: dict[str, str], log_name: str,
+               ) -> tuple[subprocess.Popen, dict[str, str], Path]:
+    stderr_log = cwd / log_name
+    with stderr_log.open("w") as stderr:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("portalflow-dev")), "run"],
+                                cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=stderr,
+                                text=True)
+    return proc, _read_until_customer_token(proc, stderr_log), stderr_log
+
+
+def _moved_on(url: str, token: str) -> dict:
+    view = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5).json()
+    assert (view.get("current") or {}).get("panel", {}).get("key") != "offer", view
+    return view
+
+
+def test_make_run_keeps_its_data_and_its_services_end_with_it(tmp_path: Path) -> None:
+    config_port, portal_port = free_port(), free_port()
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+    env.update(CONFIG_PORT=str(config_port), PORTAL_PORT=str(portal_port))
+    proc, printed, stderr_log = _start_run(tmp_path, env, "first.log")
+    try:
+        opportunity_id, token = printed["demo opportunity"], printed["customer token"]
+        url = f"http://127.0.0.1:{portal_port}/v1/portal/opportunities/{opportunity_id}"
+        offers = eventually(lambda: _offer_view(url, token, "es"), 30)["current"]["panel"]
+        accepted = offers["offers"][0]["offer_id"]
+        assert httpx.post(f"{url}/offers/{accepted}/accept", timeout=5,
+                          headers={"Authorization": f"Bearer {token}"}).status_code == 202
+        before = eventually(lambda: _moved_on(url, token), 30)
+        admin = {"Authorization": f"Bearer {printed['admin token']}"}
+        field = httpx.post(f"http://127.0.0.1:{config_port}/v1/dynamic-fields", headers=admin,
+                           json={"key": "kept-field", "label": {"es": "Se queda"},
+                                 "type": "text"}, timeout=5)
+        assert field.status_code == 201, field.text
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(STOP_DEADLINE) == 0, stderr_log.read_text()[-4000:]
+
+        proc, again, stderr_log = _start_run(tmp_path, env, "second.log")
+        assert (again["demo opportunity"], again["customer token"]) == (opportunity_id, token)
+        after = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        assert after.status_code == 200 and after.json() == before
+        history = httpx.get(f"http://127.0.0.1:{config_port}/v1/opportunities/"
+                            f"{opportunity_id}/history", headers=admin, timeout=5).json()
+        assert [c["type"].split(".")[2] for c in history].count("offer-accepted") == 1
+        fields = httpx.get(f"http://127.0.0.1:{config_port}/v1/dynamic-fields", headers=admin,
+                           timeout=5).json()
+        assert "kept-field" in {f["key"] for f in fields}
+
+        # Killed outright, it cannot stop what it started: they must end by themselves.
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) >= 4, [c.cmdline() for c in children]
+        proc.kill()
+        proc.wait()
+        _, alive = psutil.wait_procs(children, timeout=15)
+        assert not alive, f"left behind: {[c.cmdline() for c in alive]}"
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(STOP_DEADLINE)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import json
 import logging
 import os
-import shutil
 import signal
 import time
 from pathlib import Path
 
-from .demo import seed_demo
+from .demo import Demo, seed_demo
 from .services import CONFIG_SERVICE, PORTAL_SERVICE, ServiceProcess, service_env
 from .stack import start_stack
 
@@ -19,6 +20,7 @@ log = logging.getLogger("portalflow-dev")
 
 DEMO_ORG = "demo-solar"
 DATABASES = {CONFIG_SERVICE: "portalflow_config", PORTAL_SERVICE: "portalflow_portal"}
+DEMO_FILE = "demo.json"
 
 
 def _stop_on_signal(signum: int, _frame: object) -> None:
@@ -43,12 +45,25 @@ def _admin_token() -> str:
                      org_id=DEMO_ORG, permissions=list(auth.ALL_PERMISSIONS))
 
 
+def _seeded_demo(workdir: Path, config_url: str, token: str) -> Demo:
+    """The demo of an earlier run (its customer token is stored only as a hash, so it is kept
+    here too), or a new one seeded now."""
+    saved = workdir / DEMO_FILE
+    if saved.exists():
+        return Demo(**json.loads(saved.read_text()))
+    log.info("seeding the demo flow through %s", config_url)
+    demo = seed_demo(config_url, token)
+    saved.write_text(json.dumps(dataclasses.asdict(demo)))
+    return demo
+
+
 def _run(args: argparse.Namespace) -> None:
     workdir = Path.cwd() / ".run"
     settings = os.environ.get("DATABASE_URL") and os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     ports = {CONFIG_SERVICE: args.config_port, PORTAL_SERVICE: args.portal_port}
-    if not settings:  # the embedded broker forgets everything: so does the embedded database
-        shutil.rmtree(workdir / "pgdata", ignore_errors=True)
+    if not settings and not (workdir / "pgdata").exists():
+        (workdir / DEMO_FILE).unlink(missing_ok=True)  # a demo of a database that is gone
+    # The embedded broker starts empty every time: the services publish their stores again.
     with start_stack(workdir, kind="settings" if settings else "embedded") as stack, \
             contextlib.ExitStack() as running:  # unwinds first: services stop before the stack
         services = {}
@@ -61,8 +76,7 @@ def _run(args: argparse.Namespace) -> None:
             services[name].start()
         config, portal = services[CONFIG_SERVICE], services[PORTAL_SERVICE]
         token = _admin_token()
-        log.info("seeding the demo flow through %s", config.url)
-        demo = seed_demo(config.url, token)
+        demo = _seeded_demo(workdir, config.url, token)
         print(f"Portalflow is running ({stack.kind} stack, logs in {workdir}). Ctrl-C stops it.",
               f"config-service: {config.url}/docs", f"portal-service: {portal.url}/docs",
               f"admin token: {token}", f"demo opportunity: {demo.opportunity_id}",
