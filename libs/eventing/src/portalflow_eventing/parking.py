@@ -22,6 +22,7 @@ CONTROL_CHANNEL = "relay_control"
 class Parked:
     """A key whose events wait, from the event at `position` on."""
 
+    relay: str
     topic: str
     key: str
     position: int
@@ -37,14 +38,15 @@ class Parked:
 
 
 def _parked(row: asyncpg.Record) -> Parked:
-    return Parked(row["topic"], row["partition_key"], row["position"], str(row["event_id"]),
-                  row["error"], row["parked_at"], row["retry"])
+    return Parked(row["relay"], row["topic"], row["partition_key"], row["position"],
+                  str(row["event_id"]), row["error"], row["parked_at"], row["retry"])
 
 
-async def parked(conn: asyncpg.Connection, relay: str) -> list[Parked]:
-    """The relay's parked keys, oldest first."""
+async def parked(conn: asyncpg.Connection, relay: str | None) -> list[Parked]:
+    """The relay's parked keys (None: every relay's of the database), oldest first."""
     return [_parked(row) for row in await conn.fetch(
-        "SELECT * FROM relay_parked WHERE relay = $1 ORDER BY position", relay)]
+        "SELECT * FROM relay_parked WHERE $1::text IS NULL OR relay = $1"
+        " ORDER BY relay, position", relay)]
 
 
 async def park(conn: asyncpg.Connection, relay: str, event: StoredEvent, error: str) -> Parked:
