@@ -20,8 +20,8 @@ def ok(response: httpx.Response, status: int = 200) -> dict:
     return response.json()
 
 
-def configure_flow(admin: httpx.Client) -> Flow:
-    """Create the flow, name every step, map accept-budget to "Oferta aceptada"."""
+def configure_flow(admin: httpx.Client, *, accept_budget: bool = True) -> Flow:
+    """Create the flow, name every step, map accept-budget to "Oferta aceptada" (unless not)."""
     ok(admin.put("/v1/portal-settings", json={"locales": ["es", "it"], "default_locale": "es"}))
     created = ok(admin.post("/v1/opportunity-types", json={"name": "Autoconsumo", "states": [
         {"name": state, "substates": [{"name": name} for name, _ in subs]}
@@ -36,8 +36,9 @@ def configure_flow(admin: httpx.Client) -> Flow:
             ok(admin.put(f"/v1/opportunity-types/{type_id}/substates/{sub['substate_id']}/portal",
                          json={"public_name": {"es": name}, "panel": panel,
                                "description": {"es": f"Paso {name}"}}))
-    ok(admin.put(f"/v1/opportunity-types/{type_id}/external-actions/accept-budget",
-                 json={"target_substate_id": substates["Oferta aceptada"]}))
+    if accept_budget:
+        ok(admin.put(f"/v1/opportunity-types/{type_id}/external-actions/accept-budget",
+                     json={"target_substate_id": substates["Oferta aceptada"]}))
     return Flow(type_id, substates)
 
 

@@ -8,7 +8,8 @@ import pytest
 from portalflow_ops import cli
 
 COMMANDS = [["tail"], ["dead-letters"], ["dead-letters", "list"], ["dead-letters", "show"],
-            ["dead-letters", "replay"], ["lag"], ["rebuild-read-model"]]
+            ["dead-letters", "replay"], ["lag"], ["rebuild-read-model"], ["relay"],
+            ["relay", "parked"], ["relay", "set-aside"], ["relay", "retry"]]
 
 
 def help_of(command: list[str]) -> str:

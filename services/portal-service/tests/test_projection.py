@@ -24,10 +24,10 @@ from portalflow_eventing import statements, store
 from portalflow_eventing.migrations import migrate
 from portalflow_portal.adapters import live
 from portalflow_portal.adapters.projection import HANDLERS, tell_watchers
-from portalflow_portal.application import portal
+from portalflow_portal.application import actions, portal
 from portalflow_portal.config import MIGRATIONS
 from portalflow_portal.domain import field_state
-from portalflow_portal.domain.errors import NotFoundError
+from portalflow_portal.domain.errors import ActionNotAllowedError, NotFoundError
 
 DOC = {"document_id": str(uuid4()), "sha256": "b" * 64, "file_name": "contrato.pdf",
        "content_type": "application/pdf", "size": 10}
@@ -290,3 +290,30 @@ async def test_a_view_is_built_again_when_and_only_when_what_it_shows_changed(op
     await opened.apply(opp.PortalAccessRevoked(opportunity_id=opened.opportunity_id))
     with pytest.raises(NotFoundError):
         await read("es")
+
+
+async def test_an_acceptance_shows_at_once_and_a_refused_one_opens_the_offers_again(opened):
+    await opened.apply(
+        SubstatePortalConfigSaved(opportunity_type_id=f"t-{opened.org_id}", substate_id="sign",
+                                  public_name={"es": "Oferta"}, panel="offer"),
+        *[opp.OfferIssued(opportunity_id=opened.opportunity_id, offer_id=offer, title=offer,
+                          amount="9000", currency="EUR") for offer in ("a", "b")],
+        opp.SubstateChanged(opportunity_id=opened.opportunity_id, from_substate_id="docs",
+                            to_substate_id="sign", cause=Cause(kind="operator")))
+
+    async def statuses() -> dict[str, str]:
+        return {o["offer_id"]: o["status"] for o in (await opened.panel())["offers"]}
+
+    homeowner = actions.Customer(opened.pool, opened.token, opened.opportunity_id, "c")
+    answer = await actions.accept_offer(homeowner, "a")
+    assert await statuses() == {"a": "accepted", "b": "rejected"}
+    with pytest.raises(ActionNotAllowedError, match="offer b is rejected"):
+        await actions.accept_offer(homeowner, "b")
+
+    await opened.apply(opp.CustomerActionRejected(
+        opportunity_id=opened.opportunity_id, customer_event_id=answer["customer_event_id"],
+        customer_event_type=customer.CustomerAcceptedOffer.type, reason="moved on"))
+    assert await statuses() == {"a": "open", "b": "open"}
+    row = await opened.pool.fetchval("SELECT offers FROM portal_opportunities"
+                                     " WHERE opportunity_id = $1", opened.opportunity_id)
+    assert all("pending" not in offer for offer in json.loads(row).values())

@@ -1,6 +1,7 @@
 """The idempotent consumer: effect and processed event id commit together; offsets after."""
 
 import asyncio
+import json
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -8,12 +9,20 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import MessageSizeTooLargeError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
-from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
+from pydantic import ValidationError
+from tenacity import (
+    AsyncRetrying,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from portalflow_contracts.envelope import Envelope, MalformedEnvelopeError, from_kafka
+from portalflow_contracts.registry import EVENT_TYPES, UnknownEventTypeError
 from portalflow_contracts.topics import dead_letter_topic
 from portalflow_eventing import statements
 from portalflow_eventing.metrics import (
@@ -30,6 +39,8 @@ TogetherApplier = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[N
 (e.g. one read and one write for them all instead of one of each per event)."""
 TRANSIENT = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
              asyncpg.TooManyConnectionsError, asyncpg.exceptions.OperatorInterventionError)
+PERMANENT = (MalformedEnvelopeError, UnknownEventTypeError, ValidationError)
+"""Errors that say the record can never be applied as it is: dead-lettered at once, untried."""
 
 IDLE_WAIT_MS = 100
 """How long a subscriber waits for records before it looks again. After a wait that found
@@ -130,21 +141,21 @@ class IdempotentConsumer:
     async def consume_batch(self, records: Sequence[ConsumerRecord]) -> None:
         """Apply records in one transaction; if that fails, one by one with retries and dead
         letters, so that a poison message holds back neither the others nor its partition."""
-        envelopes = []
+        decoded = []
         for record in records:
             try:
-                envelopes.append(from_kafka(record.headers, record.value))
-            except MalformedEnvelopeError as error:
+                decoded.append((record, _decoded(record)))
+            except PERMANENT as error:  # dead-lettered once, here, and left out below
                 await self._dead_letter(record, error, attempts=1)
         try:
-            await self.apply_batch(envelopes)
+            await self.apply_batch([envelope for _, envelope in decoded])
         except TRANSIENT as error:
             await self._hold_back(error)
         except Exception as error:  # a handler failed: find out which, in order
             log.warning("batch failed, applying its events one by one", group=self.group,
                         error=repr(error))
-            for record in records:
-                await self.consume(record)
+            for record, envelope in decoded:
+                await self._consume(record, envelope)
 
     async def _hold_back(self, error: Exception) -> None:
         # Not the messages' fault: keep them (and their partitions) until Postgres is back.
@@ -156,12 +167,16 @@ class IdempotentConsumer:
     async def consume(self, record: ConsumerRecord) -> None:
         """Decode and apply a record with bounded retries; dead-letter it when they run out."""
         try:
-            envelope = from_kafka(record.headers, record.value)
-        except MalformedEnvelopeError as error:
+            envelope = _decoded(record)
+        except PERMANENT as error:
             await self._dead_letter(record, error, attempts=1)
             return
+        await self._consume(record, envelope)
+
+    async def _consume(self, record: ConsumerRecord, envelope: Envelope) -> None:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.max_attempts), reraise=True,
+            retry=retry_if_not_exception_type((*PERMANENT, *TRANSIENT)),
             wait=wait_exponential(multiplier=self.backoff_seconds, max=5))
         attempts = 0
         try:
@@ -183,14 +198,19 @@ class IdempotentConsumer:
         EVENTS_DEAD_LETTERED.labels(self.group, record.topic).inc()
         log.error("event dead-lettered", group=self.group, topic=record.topic,
                   partition=record.partition, offset=record.offset, error=repr(error))
-        headers = [*record.headers,
-                   ("x-dead-letter-error", repr(error).encode()),
-                   ("x-dead-letter-attempts", str(attempts).encode()),
-                   ("x-dead-letter-origin", f"{record.topic}/{record.partition}/"
-                                            f"{record.offset}".encode())]
-        # If this send fails the exception escapes: the message is nacked and comes back.
-        await self.producer.send_and_wait(
-            dead_letter_topic(self.group), value=record.value, key=record.key, headers=headers)
+        origin = f"{record.topic}/{record.partition}/{record.offset}"
+        about = [("x-dead-letter-error", repr(error)[:2000].encode()),
+                 ("x-dead-letter-attempts", str(attempts).encode()),
+                 ("x-dead-letter-origin", origin.encode())]
+        topic = dead_letter_topic(self.group)
+        # If a send fails otherwise the exception escapes: the message is nacked, comes back.
+        try:
+            await self.producer.send_and_wait(topic, value=record.value, key=record.key,
+                                              headers=[*record.headers, *about])
+        except MessageSizeTooLargeError:  # too large to keep: where it is, and why
+            await self.producer.send_and_wait(topic, value=_reference(record), key=record.key,
+                                              headers=[*about, ("x-dead-letter-reference",
+                                                                b"true")])
 
     def subscribe(self, broker: KafkaBroker, *topics: str) -> None:
         """Register with FastStream: explicit group, batches, offsets committed after the effect
@@ -214,6 +234,23 @@ class IdempotentConsumer:
                 if end is not None:
                     CONSUMER_LAG.labels(self.group, topic, str(partition)).set(
                         max(end - offset - 1, 0))
+
+
+def _decoded(record: ConsumerRecord) -> Envelope:
+    """The record's envelope, if it is one of a type this version of Portalflow knows."""
+    envelope = from_kafka(record.headers, record.value)
+    if envelope.type not in EVENT_TYPES:
+        raise UnknownEventTypeError(f"unknown event type {envelope.type!r}: not one this "
+                                    "version reads (a newer version, or not Portalflow's)")
+    return envelope
+
+
+def _reference(record: ConsumerRecord) -> bytes:
+    """What a dead letter holds of a record too large to copy: enough to find and judge it."""
+    named = {name: value.decode(errors="replace")[:200] for name, value in record.headers
+             if name in ("ce_id", "ce_type", "ce_subject", "ce_orgid")}
+    return json.dumps({"reference": f"{record.topic}/{record.partition}/{record.offset}",
+                       "size": len(record.value or b""), "headers": named}).encode()
 
 
 async def raw_records(message: KafkaMessage) -> Sequence[ConsumerRecord]:

@@ -12,7 +12,8 @@ EVENTS_PUBLISHED = Counter(
     "portalflow_events_published_total", "Events the outbox relay published to Kafka.",
     ["topic"])
 RELAY_LAG = Gauge(
-    "portalflow_relay_lag_events", "Committed events the relay has not published yet.")
+    "portalflow_relay_lag_events",
+    "Committed events the relay has not published yet, those of parked keys included.")
 EVENTS_CONSUMED = Counter(
     "portalflow_events_consumed_total",
     "Events consumed, by outcome: applied, duplicate (applied before) or ignored (no handler).",
@@ -27,3 +28,6 @@ HANDLER_DURATION = Histogram(
 CONSUMER_LAG = Gauge(
     "portalflow_consumer_lag_messages", "Messages on the partition after the one just handled.",
     ["group", "topic", "partition"])
+RELAY_PARKED_KEYS = Gauge(
+    "portalflow_relay_parked_keys",
+    "Partition keys whose next event the relay cannot publish; their events wait.")

@@ -184,3 +184,13 @@ async def read_after(conn: asyncpg.Connection, position: int, limit: int) -> lis
         position, limit,
     )
     return [_row_to_event(r) for r in rows]
+
+
+async def read_key(conn: asyncpg.Connection, topic: str, partition_key: str, first: int,
+                   last: int) -> list[StoredEvent]:
+    """The events of one partition key of a topic from position `first` to `last`, in order."""
+    rows = await conn.fetch(
+        f"SELECT position, {_COLUMNS} FROM events WHERE position BETWEEN $1 AND $2"
+        " AND topic = $3 AND partition_key = $4 ORDER BY position",
+        first, last, topic, partition_key)
+    return [_row_to_event(r) for r in rows]

@@ -92,6 +92,30 @@ def parser() -> argparse.ArgumentParser:
     lag.add_argument("--json", action="store_true", help="print JSON lines")
     lag.set_defaults(run=commands.lag)
 
+    relay = sub.add_parser(
+        "relay", help="events a relay cannot publish",
+        description="A relay parks a key whose event the broker can never take (too large, "
+                    "refused): the key's events wait, in order, while every other key's "
+                    "events are published. Set the event aside (never published) or try it "
+                    "again once the cause is fixed; the relay then publishes the key's waiting "
+                    "events first.")
+    relay_sub = relay.add_subparsers(required=True, metavar="ACTION")
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--database-url", metavar="DSN",
+                          help="the service's database (default: $DATABASE_URL)")
+    database.add_argument("--relay", metavar="NAME",
+                          help="config-service or portal-service (default: every relay)")
+    relay_sub.add_parser("parked", parents=[database], help="list the parked keys",
+                         description="Every parked key, with the event and the error."
+                         ).set_defaults(run=commands.relay_parked)
+    for action, text in (("set-aside", "never publish the event; its key goes on"),
+                         ("retry", "try the event again; its key goes on if it is published")):
+        release = relay_sub.add_parser(action, parents=[database], help=text, description=text)
+        release.add_argument("event_id", metavar="EVENT_ID", help="the parked event's id")
+        if action == "set-aside":
+            release.add_argument("--reason", required=True, help="why, for the record")
+        release.set_defaults(run=commands.relay_release, set_aside=action == "set-aside")
+
     rebuild = sub.add_parser(
         "rebuild-read-model", parents=[kafka], help="rebuild portal-service's read model",
         description=REBUILD_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -7,6 +7,7 @@ portal-service.
 import json
 import sys
 from argparse import Namespace
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 from portalflow_ops.console import Output
@@ -35,7 +36,9 @@ async def list_dead_letters(args: Namespace, output: Output) -> int:
     for d in letters:
         envelope = d.envelope()
         typ, subject = ((events.short_type(envelope.type), envelope.subject)
-                        if not isinstance(envelope, Exception) else (("malformed", "red"), ""))
+                        if not isinstance(envelope, Exception)
+                        else (("too large: a reference", "yellow"), "") if d.reference is not None
+                        else (("malformed", "red"), ""))
         origin = "/".join(map(str, d.origin)) if d.origin else "?"
         rows.append([d.group, d.position, d.event_id or "", typ, subject, str(d.attempts or "?"),
                      origin, (_clip(d.error or "", 60), "red")])
@@ -127,6 +130,48 @@ async def rebuild(args: Namespace, output: Output) -> int:
         output.line(("  failed ", "bold red"), (f"{failure.origin} {failure.event_id} "
                                                f"org={failure.org_id}: {failure.error}", ""))
     return 1 if report.failed else 0
+
+
+async def relay_parked(args: Namespace, output: Output) -> int:
+    from portalflow_eventing import parking
+
+    async with _database(args) as conn:
+        found = await parking.parked(conn, args.relay)
+    output.table(["relay", "topic", "key", "event id", "position", "parked at", "error"], [
+        [p.relay, p.topic, p.key, p.event_id, str(p.position),
+         p.parked_at.isoformat(" ", "seconds"), (_clip(p.error, 60), "red")] for p in found])
+    output.warn(f"{len(found)} parked key(s)")
+    return 0
+
+
+async def relay_release(args: Namespace, output: Output) -> int:
+    from portalflow_eventing import parking
+
+    async with _database(args) as conn:
+        relays = [args.relay] if args.relay else sorted(
+            {p.relay for p in await parking.parked(conn, None) if p.event_id == args.event_id})
+        released = [found for relay in relays if (found := await (
+            parking.set_aside(conn, relay, args.event_id, args.reason) if args.set_aside
+            else parking.retry(conn, relay, args.event_id)))]
+    if not released:
+        raise OpsError(f"no key is parked at event {args.event_id}; `relay parked` lists them")
+    what = "set aside" if args.set_aside else "to be tried again"
+    for key in released:
+        output.line((f"{what}: ", "green"), (key.describe(), ""))
+    return 0
+
+
+@asynccontextmanager
+async def _database(args: Namespace):
+    import asyncpg
+
+    if not args.database_url:
+        raise OpsError("no database: give --database-url or set DATABASE_URL")
+    conn = await asyncpg.connect(args.database_url)
+    try:
+        yield conn
+    finally:
+        await conn.close()
 
 
 def _confirmed(question: str) -> bool:

@@ -1,9 +1,12 @@
 """Dead letters: read them back, show one, replay the original record to its topic.
 
 The idempotent consumer writes a dead letter as the original record (value, key, headers)
-plus `x-dead-letter-error`, `-attempts` and `-origin` ("topic/partition/offset") headers.
+plus `x-dead-letter-error`, `-attempts` and `-origin` ("topic/partition/offset") headers; a
+record too large to copy becomes a reference (`x-dead-letter-reference: true`, a JSON value
+naming the original's place, size and CloudEvents id and type).
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -43,7 +46,19 @@ class DeadLetter:
         return f"{self.partition}/{self.offset}"
 
     @property
+    def reference(self) -> dict | None:
+        """What a reference says of the original record, if this dead letter is one."""
+        if events.header(self.headers, f"{HEADER_PREFIX}reference") != "true":
+            return None
+        try:
+            return json.loads(self.value or b"")
+        except ValueError:
+            return {}
+
+    @property
     def event_id(self) -> str | None:
+        if (reference := self.reference) is not None:
+            return reference.get("headers", {}).get("ce_id")
         return events.header(self.headers, "ce_id")
 
     @property
@@ -87,6 +102,7 @@ class DeadLetter:
             "key": self.key.decode(errors="replace") if self.key is not None else None,
             "envelope": events.as_json(envelope) if isinstance(envelope, Envelope) else None,
             "malformed": str(envelope) if isinstance(envelope, Exception) else None,
+            "reference": self.reference,
         }
 
 
@@ -133,6 +149,10 @@ async def replay(producer: AIOKafkaProducer, letter: DeadLetter) -> RecordMetada
     if letter.origin is None:
         raise OpsError(f"dead letter {letter.topic} {letter.position} has no readable "
                        f"{HEADER_PREFIX}origin header: cannot tell where it came from")
+    if letter.reference is not None:
+        raise OpsError(f"dead letter {letter.topic} {letter.position} is only a reference: the"
+                       " record was too large to copy; it is still at "
+                       f"{'/'.join(map(str, letter.origin))} (its producer's store holds it too)")
     topic, partition, _ = letter.origin
     # Keyed records go where the key sends them, as the relay sent the original.
     return await producer.send_and_wait(

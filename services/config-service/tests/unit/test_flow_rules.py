@@ -46,7 +46,7 @@ def catalog(fields=(), conditions=(), retired=()) -> OrgCatalog:
 def config(**changes) -> SubstatePortalConfigSaved:
     return SubstatePortalConfigSaved(**{
         "opportunity_type_id": "solar", "substate_id": "offer", "public_name": {"es": "Oferta"},
-        "panel": PanelKey.OFFER, **changes})
+        "panel": PanelKey.INITIAL_DOCUMENTATION, **changes})
 
 
 def test_a_valid_portal_config_is_saved_whole():
@@ -55,7 +55,7 @@ def test_a_valid_portal_config_is_saved_whole():
     then = flow.save_substate_portal_config(
         given(CREATED), command, catalog(["dni"], ["privacy"]))
     assert then == [command]
-    assert flow.evolve(given(CREATED), command).panel("offer") is PanelKey.OFFER
+    assert flow.evolve(given(CREATED), command).panel("offer") is PanelKey.INITIAL_DOCUMENTATION
 
 
 def test_a_field_both_required_and_read_only_is_refused_naming_the_binding():
@@ -166,3 +166,34 @@ def test_an_archived_type_shows_as_archived_and_refuses_every_change():
             refused()
     with pytest.raises(ConflictError, match="no new opportunities"):
         archived.require_active()
+
+
+@pytest.mark.parametrize(("fields", "conditions", "where"), [
+    ((FieldBinding(field="dni", read_only=True), FieldBinding(field="dni", required=True)), (),
+     "fields[1].field"),
+    ((), ("privacy", "privacy"), "conditions[1]"),
+])
+def test_a_field_or_condition_listed_twice_is_refused_naming_the_second(fields, conditions,
+                                                                         where):
+    with pytest.raises(InvalidError) as error:
+        flow.save_substate_portal_config(given(CREATED), config(
+            fields=fields, conditions=conditions), catalog(["dni"], ["privacy"]))
+    assert error.value.field == where and "once per substate" in error.value.message
+
+
+@pytest.mark.parametrize(("panel", "binding", "where"), [
+    (PanelKey.OFFER, FieldBinding(field="dni", required=True), "fields[0].required"),
+    (PanelKey.CONTRACT_SIGNING, FieldBinding(field="dni"), "fields[0].read_only"),
+    (None, FieldBinding(field="dni", read_only=True), "fields[0]"),
+])
+def test_fields_are_required_only_where_the_customer_fills_them_in(panel, binding, where):
+    with pytest.raises(InvalidError) as error:
+        flow.save_substate_portal_config(given(CREATED), config(
+            panel=panel, fields=(binding,)), catalog(["dni"]))
+    assert error.value.field == where
+
+
+def test_a_value_may_be_shown_read_only_on_any_panel():
+    command = config(panel=PanelKey.OFFER, fields=(FieldBinding(field="dni", read_only=True),))
+    assert flow.save_substate_portal_config(given(CREATED), command, catalog(["dni"])) == [
+        command]

@@ -39,7 +39,8 @@ async def open_opportunity(pool: asyncpg.Pool, caller: Caller, command: Opportun
     async def work(conn: asyncpg.Connection) -> int:
         await store.lock_for_append(conn)  # no substate removal between our read and our write
         current_flow, _ = await load_flow(conn, caller.org_id, command.opportunity_type_id)
-        events = rules.open_opportunity(current_flow, command)
+        catalog = await load_catalog(conn, caller.org_id)
+        events = rules.open_opportunity(current_flow, command, catalog.settings)
         return await append(conn, caller, command.opportunity_id, 0, events)
 
     return await transact(pool, work)

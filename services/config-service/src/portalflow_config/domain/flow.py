@@ -7,6 +7,7 @@ from portalflow_config.domain.catalog import OrgCatalog, PortalSettings, check_t
 from portalflow_config.domain.errors import ConflictError, InvalidError, NotFoundError
 from portalflow_contracts.events.flow import (
     ExternalActionMapped,
+    FieldBinding,
     FlowEvent,
     OpportunityTypeArchived,
     OpportunityTypeCreated,
@@ -25,7 +26,7 @@ from portalflow_contracts.events.flow import (
     SubstateRenamed,
     SubstatesReordered,
 )
-from portalflow_contracts.values import ExternalAction, PanelKey
+from portalflow_contracts.values import DOCUMENTATION_PANELS, ExternalAction, PanelKey
 
 
 @dataclass(frozen=True)
@@ -171,16 +172,45 @@ def save_substate_portal_config(flow: OpportunityType, command: SubstatePortalCo
     check_text(catalog.settings, "description", command.description)
     known_fields, known_conditions = catalog.active_field_ids(), catalog.active_condition_ids()
     for i, binding in enumerate(command.fields):
-        if binding.required and binding.read_only:
-            raise InvalidError(f"fields[{i}]", "a field cannot be both required and read-only")
+        _check_binding(command.panel, i, binding)
         if binding.field not in known_fields:
             raise InvalidError(f"fields[{i}].field",
                                f"no active dynamic field {binding.field!r} in this org")
+    _once([b.field for b in command.fields], "fields", "field", ".field")
+    _once(list(command.conditions), "conditions", "condition", "")
     for i, condition_id in enumerate(command.conditions):
         if condition_id not in known_conditions:
             raise InvalidError(f"conditions[{i}]",
                                f"no active condition {condition_id!r} in this org")
     return [command]
+
+
+def _check_binding(panel: PanelKey | None, i: int, binding: FieldBinding) -> None:
+    """Required only where the customer fills fields in; elsewhere a bound value is only shown."""
+    if binding.required and binding.read_only:
+        raise InvalidError(f"fields[{i}]", "a field cannot be both required and read-only")
+    if panel is None:
+        raise InvalidError(f"fields[{i}]", "a substate without a panel shows no fields: choose "
+                                           "a panel, or bind none")
+    if panel in DOCUMENTATION_PANELS:
+        return
+    if binding.required:
+        raise InvalidError(f"fields[{i}].required", (
+            f"the {panel} panel only shows fields: the customer fills fields in only on a "
+            "documentation panel, so a field can be required only there"))
+    if not binding.read_only:
+        raise InvalidError(f"fields[{i}].read_only", (
+            f"the {panel} panel only shows fields: bind the field read-only here (the "
+            "customer can change fields only on a documentation panel)"))
+
+
+def _once(ids: list[str], field: str, what: str, suffix: str) -> None:
+    """Refuse an id listed twice: each field and condition appears once per substate."""
+    for i, item_id in enumerate(ids):
+        if item_id in ids[:i]:
+            raise InvalidError(f"{field}[{i}]{suffix}", (
+                f"{what} {item_id!r} is already {field}[{ids.index(item_id)}]: list each "
+                f"{what} once per substate"))
 
 
 def map_external_action(flow: OpportunityType, command: ExternalActionMapped) -> list:

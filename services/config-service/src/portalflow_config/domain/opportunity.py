@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass, field, replace
 
-from portalflow_config.domain.catalog import DynamicField
+from portalflow_config.domain.catalog import DynamicField, PortalSettings
 from portalflow_config.domain.errors import (
     ConflictError,
     CustomerActionRejectedError,
+    InvalidError,
     NotFoundError,
 )
 from portalflow_config.domain.field_values import validate_value
@@ -92,10 +93,14 @@ def panel_text(panel: PanelKey | None) -> str:
     return f"the {panel} panel" if panel else "no panel"
 
 
-def open_opportunity(flow: OpportunityType, command: OpportunityOpened) -> list:
-    """Open an opportunity in a substate of an active flow."""
+def open_opportunity(flow: OpportunityType, command: OpportunityOpened,
+                     settings: PortalSettings) -> list:
+    """Open an opportunity in a substate of an active flow, in one of the org's locales."""
     flow.require_active()
     flow.require_substate(command.substate_id)
+    if command.locale is not None and command.locale not in settings.locales:
+        raise InvalidError("locale", f"{command.locale!r} is not a locale of this org's portal;"
+                                     f" supported locales: {', '.join(settings.locales)}")
     return [command]
 
 

@@ -39,6 +39,16 @@ async def set_in(conn: asyncpg.Connection, opportunity_id: str, column: str, pat
         " WHERE opportunity_id = $1", opportunity_id, path, json.dumps(value))
 
 
+async def merge_offers(conn: asyncpg.Connection, opportunity_id: str,
+                       changes: dict[str, dict]) -> None:
+    """Merge each offer's `changes` into that offer of the opportunity's row."""
+    await conn.execute(
+        "UPDATE portal_opportunities o SET offers = o.offers || (SELECT coalesce("
+        " jsonb_object_agg(e.key, coalesce(o.offers -> e.key, '{}'::jsonb) || e.value),"
+        " '{}'::jsonb) FROM jsonb_each($2::jsonb) e) WHERE opportunity_id = $1",
+        opportunity_id, json.dumps(changes))
+
+
 async def set_drawing(conn: asyncpg.Connection, opportunity_id: str, drawing: dict) -> None:
     await conn.execute("UPDATE portal_opportunities SET drawing = $2 WHERE opportunity_id = $1",
                        opportunity_id, json.dumps(drawing))

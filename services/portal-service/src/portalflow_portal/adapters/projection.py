@@ -16,6 +16,7 @@ import asyncpg
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events import catalog
 from portalflow_contracts.events import opportunity as events
+from portalflow_contracts.events.customer import CustomerAcceptedOffer
 from portalflow_contracts.registry import parse
 from portalflow_eventing.statements import Handler, Statement
 from portalflow_portal.adapters import catalog_projection, live
@@ -70,12 +71,14 @@ def on_offer_issued(envelope: Envelope) -> Statement:
 
 def on_offer_accepted(envelope: Envelope) -> Statement:
     event = events.OfferAccepted.model_validate(envelope.data)
-    return _merge("offers", event.opportunity_id, event.offer_id, {"status": "accepted"})
+    return _merge("offers", event.opportunity_id, event.offer_id,
+                  {"status": "accepted", "pending": None})
 
 
 def on_offer_rejected(envelope: Envelope) -> Statement:
     event = events.OfferRejected.model_validate(envelope.data)
-    return _merge("offers", event.opportunity_id, event.offer_id, {"status": "rejected"})
+    return _merge("offers", event.opportunity_id, event.offer_id,
+                  {"status": "rejected", "pending": None})
 
 
 def on_portal_access_granted(envelope: Envelope) -> Statement:
@@ -93,13 +96,14 @@ def on_portal_access_revoked(envelope: Envelope) -> Statement:
 
 async def _customer_event(conn: asyncpg.Connection,
                           event_id: str | None) -> asyncpg.Record | None:
-    """Position and payload of one of our own customer events in our outbox; None if not ours."""
+    """Position, type and payload of one of our own customer events in our outbox; None if
+    not ours."""
     try:
         uuid = UUID(event_id) if event_id else None
     except ValueError:
         return None
     return uuid and await conn.fetchrow(
-        "SELECT position, data FROM events WHERE event_id = $1", uuid)
+        "SELECT position, type, data FROM events WHERE event_id = $1", uuid)
 
 
 async def _change_field(conn: asyncpg.Connection, opportunity_id: str, field_id: str,
@@ -124,9 +128,18 @@ async def on_field_value_set(conn: asyncpg.Connection, envelope: Envelope) -> No
 
 
 async def on_customer_action_rejected(conn: asyncpg.Connection, envelope: Envelope) -> None:
-    """A refused customer field write stops showing; the confirmed value shows again."""
+    """A refused customer write stops showing: the confirmed field value, or the offers as they
+    were, show again."""
     event = events.CustomerActionRejected.model_validate(envelope.data)
     refused = await _customer_event(conn, event.customer_event_id)
+    if refused and refused["type"] == CustomerAcceptedOffer.type:
+        await conn.execute(  # the offers it showed as decided are open again
+            "UPDATE portal_opportunities SET offers = (SELECT jsonb_object_agg(e.key, CASE"
+            " WHEN (e.value ->> 'pending')::bigint = $2 THEN (e.value - 'pending')"
+            " || jsonb_build_object('status', 'open') ELSE e.value END)"
+            " FROM jsonb_each(offers) e) WHERE opportunity_id = $1 AND offers <> '{}'::jsonb",
+            event.opportunity_id, refused["position"])
+        return
     field_id = refused and json.loads(refused["data"]).get("field_id")
     if field_id:
         await _change_field(conn, event.opportunity_id, field_id,

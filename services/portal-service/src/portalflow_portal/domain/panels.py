@@ -65,7 +65,7 @@ Payload = Callable[[dict, dict | None, Sequence[str]], dict]
 
 
 def _offers(opportunity: dict, _: dict | None, __: Sequence[str]) -> dict:
-    offers = [{"offer_id": offer_id, **offer}
+    offers = [{"offer_id": offer_id, **{k: v for k, v in offer.items() if k != "pending"}}
               for offer_id, offer in opportunity["offers"].items()]
     return {"offers": sorted(offers, key=lambda offer: (offer["issued_at"], offer["offer_id"]))}
 
