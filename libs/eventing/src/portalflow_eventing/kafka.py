@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 from aiokafka.helpers import create_ssl_context
@@ -96,7 +96,7 @@ async def ensure_topics(bootstrap_servers: str, partitions: Mapping[str, int],
     await client.start()
     try:
         await create_topics(client, partitions, replication_factor)
-        await _await_topics(client, partitions, timeout)
+        await await_topics(client, partitions, timeout)
     finally:
         await client.close()
 
@@ -116,8 +116,9 @@ async def create_topics(client: AIOKafkaAdminClient, partitions: Mapping[str, in
             raise for_code(code)(f"creating topic {topic!r}: {rest[0] if rest else ''}")
 
 
-async def _await_topics(client: AIOKafkaAdminClient, partitions: Mapping[str, int],
-                        timeout: float) -> None:
+async def await_topics(client: AIOKafkaAdminClient, partitions: Mapping[str, int],
+                       timeout: float) -> None:
+    """Wait until the topics are in the metadata; warn of one with another partition count."""
     # list_topics() first: a metadata request naming a missing topic can auto-create it.
     deadline = time.monotonic() + timeout
     while missing := set(partitions) - set(await client.list_topics()):
@@ -128,3 +129,24 @@ async def _await_topics(client: AIOKafkaAdminClient, partitions: Mapping[str, in
         if len(meta["partitions"]) != partitions[meta["topic"]]:
             log.warning("topic has another partition count", topic=meta["topic"],
                         partitions=len(meta["partitions"]), wanted=partitions[meta["topic"]])
+
+
+async def end_offsets(consumer: AIOKafkaConsumer,
+                      partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+    """The next-to-be-written offset of each partition, read by a group-less `consumer`; a
+    partition whose end could not be established is left out."""
+    end = await consumer.end_offsets(partitions)
+    # Some brokers (Tansu) answer the offset after the first record of the last batch:
+    # a fetch from there reports the true end as its high watermark.
+    probed = [tp for tp in partitions if end[tp] > 0]
+    if probed:
+        consumer.assign(probed)
+        for tp in probed:
+            consumer.seek(tp, end[tp])
+        deadline = time.monotonic() + 5
+        while (any(consumer.highwater(tp) is None for tp in probed)
+               and time.monotonic() < deadline):
+            await consumer.getmany(*probed, timeout_ms=200, max_records=1)
+    found = {tp: end[tp] for tp in partitions if tp not in probed}
+    return found | {tp: max(end[tp], consumer.highwater(tp)) for tp in probed
+                    if consumer.highwater(tp) is not None}

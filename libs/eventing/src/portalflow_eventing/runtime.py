@@ -18,6 +18,7 @@ from portalflow_eventing.consumer import AfterApplied, Handler, IdempotentConsum
 from portalflow_eventing.migrations import migrate
 from portalflow_eventing.relay import Relay
 from portalflow_eventing.settings import EventingSettings
+from portalflow_eventing.topic_keeper import TopicKeeper
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +45,7 @@ class Runtime:
     producer: AIOKafkaProducer
     broker: KafkaBroker
     relay: Relay
+    keeper: TopicKeeper
     tasks: list[asyncio.Task] = field(default_factory=list)
     connected: bool = False
     """The topics exist and the producer is started: the relay runs."""
@@ -57,7 +59,8 @@ class Runtime:
             checks["broker"] = "connecting"
         else:
             checks["broker"] = await _answers(self.producer.client.fetch_all_metadata())
-        checks["relay"] = getattr(self.relay, "problem", None) or OK
+        checks["topics"] = self.keeper.problem or OK
+        checks["relay"] = "; ".join(self.relay.problems()) or OK
         checks["consumers"] = OK if self.consumers_joined else "joining"
         return checks
 
@@ -110,7 +113,9 @@ async def running(
                                apply_together=sub.apply_together,
                                ).subscribe(broker, *sub.topics)
         relay = Relay(pool, producer, name, batch_size=settings.relay_batch_size)
-        runtime = Runtime(pool, producer, broker, relay)
+        keeper = TopicKeeper(settings, pool, relay, topics,
+                             {dead_letter_topic(sub.group) for sub in subs})
+        runtime = Runtime(pool, producer, broker, relay, keeper)
         runtime.tasks.append(asyncio.create_task(
             _connect(runtime, settings, topics, name), name=f"{name}-connect"))
         # What start-up built (modules, app, clients) lives as long as the process: out of the
@@ -136,6 +141,7 @@ async def _connect(runtime: Runtime, settings: EventingSettings, topics: dict[st
             await asyncio.sleep(1)
     runtime.connected = True
     runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name=f"{name}-relay"))
+    runtime.tasks.append(asyncio.create_task(runtime.keeper.run(), name=f"{name}-topics"))
     await runtime.broker.start()  # returns once every subscriber has its partitions
     runtime.consumers_joined = True
     log.info("consumers joined their groups")
