@@ -2,17 +2,23 @@
 as before plus the new actions, every action applied once, every topic with its partitions."""
 
 import concurrent.futures
+import os
+import subprocess
+import sys
 import time
+from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from flows import configure_flow, ok, open_with_access
 
-from portalflow_contracts.topics import OPPORTUNITIES, PARTITIONS
+from portalflow_contracts.topics import CUSTOMER_EVENTS, OPPORTUNITIES, PARTITIONS
 from portalflow_devstack.broker import EmbeddedBroker
 from portalflow_devstack.processes import free_port, run_sync
+from portalflow_devstack.services import COMMANDS
 from portalflow_devstack.testing import eventually, read_back, running_services
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
@@ -110,3 +116,46 @@ def check(services, broker: EmbeddedBroker) -> None:
     assert len({(e.subject, e.type, e.id) for e in found}) == stored
     eventually(lambda: all(httpx.get(f"{s.url}/readyz").status_code == 200
                            for s in (services.config, services.portal)), 30)
+
+
+def republish(service) -> str:
+    command = Path(sys.executable).with_name(COMMANDS[service.name])
+    done = subprocess.run([str(command), "republish"], env={**os.environ, **service.env},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def consumed_everything(bootstrap: str, group: str) -> bool:
+    from portalflow_ops.lag import lag
+
+    return all(row.lag == 0 for row in run_sync(lambda: lag(bootstrap, [group])))
+
+
+def test_the_republish_commands_publish_every_stored_event_again_and_change_nothing(services):
+    admin = services.admin()
+    flow = configure_flow(admin)
+    opportunity_id, token, (offer_id, _) = open_with_access(admin, flow, "Oferta enviada")
+    customer = services.customer(token)
+    eventually(lambda: substate(customer, opportunity_id) == flow.substates["Oferta enviada"])
+    accept(customer, opportunity_id, offer_id)
+    eventually(lambda: substate(customer, opportunity_id) == flow.substates["Oferta aceptada"])
+    history = ok(admin.get(f"/v1/opportunities/{opportunity_id}/history"))
+    bootstrap = services.stack.kafka_bootstrap
+
+    assert "events again" in republish(services.config)
+    assert "events again" in republish(services.portal)
+    copies = run_sync(lambda: read_back(bootstrap, OPPORTUNITIES, {opportunity_id},
+                                        2 * len(history)))
+    assert set(Counter(e.id for e in copies).values()) == {2}, copies
+    actions = run_sync(lambda: read_back(bootstrap, CUSTOMER_EVENTS, {opportunity_id}, 2))
+    assert len(actions) == 2 and actions[0].id == actions[1].id
+
+    # A change after the copies, on the same partition: once it shows, they were consumed.
+    ok(admin.post(f"/v1/opportunities/{opportunity_id}/substate",
+                  json={"substate_id": flow.substates["Visita"], "reason": "after"}))
+    eventually(lambda: substate(customer, opportunity_id) == flow.substates["Visita"], 30)
+    eventually(lambda: consumed_everything(bootstrap, "config-service"), 30)
+    after = ok(admin.get(f"/v1/opportunities/{opportunity_id}/history"))
+    assert after[:len(history)] == history
+    assert [c["type"].split(".")[2] for c in after[len(history):]] == ["substate-changed"]

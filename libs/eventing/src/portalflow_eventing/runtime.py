@@ -16,7 +16,7 @@ from portalflow_contracts.topics import DEAD_LETTER_PARTITIONS, PARTITIONS, dead
 from portalflow_eventing import kafka
 from portalflow_eventing.consumer import AfterApplied, Handler, IdempotentConsumer, TogetherApplier
 from portalflow_eventing.migrations import migrate
-from portalflow_eventing.relay import Relay
+from portalflow_eventing.relay import Relay, republish
 from portalflow_eventing.settings import EventingSettings
 from portalflow_eventing.topic_keeper import TopicKeeper
 
@@ -174,3 +174,23 @@ async def _bounded(step: str, work: Awaitable[object], deadline: float, share: f
     except Exception as error:  # the server is gone: nothing more to stop cleanly
         log.warning("shutdown step failed", step=step, error=repr(error))
     return False
+
+
+REPUBLISH_HELP = ("publish the whole store again, for a broker that lost its data (consumers "
+                  "apply each event once)")
+
+
+def republish_command(database_url: str, name: str) -> None:
+    """`republish`: have relay `name` publish its whole store again and say how much."""
+    count = asyncio.run(_republish(database_url, name))
+    print(f"{name}'s relay publishes its {count} events again: the running one starts over "
+          "now, or the next one when it starts")
+
+
+async def _republish(database_url: str, name: str) -> int:
+    conn = await asyncpg.connect(database_url)
+    try:
+        await republish(conn, name)
+        return await conn.fetchval("SELECT count(*) FROM events")
+    finally:
+        await conn.close()

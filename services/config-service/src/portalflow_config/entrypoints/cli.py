@@ -1,10 +1,12 @@
-"""`portalflow-config`: serve the admin API, apply migrations, mint development tokens."""
+"""`portalflow-config`: serve the admin API, apply migrations, mint development tokens,
+republish the store."""
 
 import argparse
 
 from portalflow_config.config import MIGRATIONS, Settings
 from portalflow_config.entrypoints import auth
 from portalflow_eventing.cli import service_parser
+from portalflow_eventing.runtime import REPUBLISH_HELP, republish_command
 
 
 def _mint_token(args: argparse.Namespace) -> None:
@@ -24,5 +26,7 @@ def main() -> None:
     mint.add_argument("--permission", action="append", choices=auth.ALL_PERMISSIONS,
                       help="repeat for several; default: all")
     mint.set_defaults(run=_mint_token)
+    commands.add_parser("republish", help=REPUBLISH_HELP).set_defaults(
+        run=lambda _: republish_command(Settings().database_url, "config-service"))
     args = parser.parse_args()
     args.run(args)
