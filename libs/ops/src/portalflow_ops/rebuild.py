@@ -56,6 +56,10 @@ class InterruptedRebuildError(OpsError):
     pass
 
 
+class ShortTopicsError(OpsError):
+    pass
+
+
 @dataclass(frozen=True)
 class Failure:
     """An event the projection refused; the live consumer would have dead-lettered it."""
@@ -94,6 +98,7 @@ async def rebuild_read_model(database_url: str, bootstrap_servers: str, *,
         async with brokers.connected(bootstrap_servers) as broker:
             partitions = await broker.partitions(SOURCE_TOPICS)
             begin, end = await broker.bounds(partitions)
+            await _refuse_if_short(conn, group, sum(end[tp] - begin[tp] for tp in partitions))
             # First move the group back to the beginning: Kafka refuses while portal-service is
             # still in the group, before anything is deleted; and if this rebuild stops half way,
             # a restarted portal-service replays everything, harmlessly, instead of skipping.
@@ -144,6 +149,20 @@ async def _refuse_if_in_use(conn: asyncpg.Connection) -> None:
         raise DatabaseInUseError(
             f"{len(others)} other session(s) use the database: {sessions}. Stop portal-service"
             " (every replica) first; --force rebuilds anyway")
+
+
+async def _refuse_if_short(conn: asyncpg.Connection, group: str, records: int) -> None:
+    """Refuse, before anything is emptied, a rebuild from topics that hold fewer records than
+    the read model has applied: the broker lost data, and the rebuild would lose it too."""
+    applied = await conn.fetchval(
+        "SELECT count(*) FROM processed_events WHERE consumer_group = $1", group)
+    if records < applied:
+        raise ShortTopicsError(
+            f"the topics hold {records} records but the read model has applied {applied}"
+            f" events (group {group!r}): the broker has lost data, and a rebuild now would"
+            " lose it from the read model too. Nothing was changed. Publish config-service's"
+            " store again first (`portalflow-config republish`; its running relay starts"
+            " over), wait until `portalflow-ops lag` shows the topics refilled, then rebuild")
 
 
 async def _reset(bootstrap_servers: str, group: str, offsets: brokers.Offsets) -> None:
