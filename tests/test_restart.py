@@ -1,9 +1,15 @@
-"""A service killed outright and started again answers HTTP before its consumers have joined."""
+"""A service killed outright and started again answers HTTP before its consumers have joined;
+SIGTERM stops one within its bound whatever its servers are doing."""
+
+import signal
+from dataclasses import replace
 
 import httpx
 import pytest
 from flows import configure_flow, ok, open_with_access
 
+from portalflow_devstack.broker import EmbeddedBroker
+from portalflow_devstack.processes import free_port
 from portalflow_devstack.testing import eventually, running_services
 
 pytestmark = pytest.mark.integration
@@ -41,3 +47,25 @@ def test_a_killed_portal_answers_reads_while_its_group_join_is_pending(stack, tm
         eventually(lambda: customer.get(path).json()["current"]["substate_id"]
                    == flow.substates["Visita"], 30)
         assert httpx.get(f"{services.portal.url}/readyz").status_code == 200
+
+
+def test_sigterm_stops_a_service_within_its_bound_with_the_broker_unanswering(stack, tmp_path):
+    if stack.postgres is None:
+        pytest.skip("needs the embedded servers: a broker of its own to take away")
+    broker = EmbeddedBroker(tmp_path, port=free_port())
+    broker.start()
+    own = replace(stack, kafka_bootstrap=broker.bootstrap, broker=broker)
+    try:
+        with running_services(own, tmp_path, SHUTDOWN_TIMEOUT_SECONDS="6",
+                              BLOB_STORE_PATH=str(tmp_path / "blobs")) as services:
+            admin = services.admin()
+            configure_flow(admin)  # events in flight for the relay and consumers
+            broker.pause()  # gone without a word: every request to it waits
+            for service in (services.config, services.portal):
+                process = service.process
+                # Past the bound the stop escalates to SIGKILL, and the exit status says so;
+                # uvicorn, done, ends by the signal it caught.
+                service.stop(timeout=12)
+                assert process.returncode == -signal.SIGTERM, (service.name, process.returncode)
+    finally:
+        broker.stop()
