@@ -11,7 +11,7 @@ MEMBERS := $(wildcard contracts/pyproject.toml libs/*/pyproject.toml services/*/
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-.PHONY: install bytecode run reset test bench lint schemas docs clean
+.PHONY: install bytecode run reset test test-unit bench lint schemas docs clean
 
 install: $(VENV)/.synced
 
@@ -39,6 +39,9 @@ reset: bytecode
 
 test: bytecode
 	$(VENV)/bin/python -m pytest
+
+test-unit: bytecode
+	$(VENV)/bin/python -m pytest -m unit
 
 bench: bytecode
 	$(VENV)/bin/portalflow-bench

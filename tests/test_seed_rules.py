@@ -65,3 +65,19 @@ def test_an_accepted_offer_shows_at_once_and_a_second_acceptance_is_refused_at_o
     eventually(lambda: ok(admin.get(f"/v1/opportunities/{opportunity_id}"))["offers"] == {
         first: "accepted", second: "rejected"})
     assert statuses() == {first: "accepted", second: "rejected"}
+
+
+def test_a_mapping_is_cleared_unless_a_panel_needs_it(services):
+    admin = services.admin()
+    flow = configure_flow(admin)
+    actions = f"/v1/opportunity-types/{flow.opportunity_type_id}/external-actions"
+    docs = flow.substates["Documentación"]
+    ok(admin.put(f"{actions}/initial-documentation-completed",
+                 json={"target_substate_id": flow.substates["Oferta enviada"]}))
+
+    needed = admin.delete(f"{actions}/initial-documentation-completed")
+    assert needed.status_code == 409, needed.text
+    assert needed.json()["references"] == {"substates": [docs]}
+    cleared = ok(admin.delete(f"{actions}/accept-budget"))
+    assert "accept-budget" not in cleared["external_actions"]
+    assert admin.delete(f"{actions}/accept-budget").status_code == 404

@@ -22,6 +22,8 @@ from portalflow_devstack.postgres import EmbeddedPostgres, dsn_for_database
 from portalflow_devstack.stack import detect_kind, start_stack
 from portalflow_eventing.kafka import ensure_topics
 
+pytestmark = pytest.mark.integration  # they start the servers themselves
+
 SERVER_NAMES = ("postgres", "tansu")
 
 

@@ -155,10 +155,18 @@ class ExternalActionMapped(FlowEvent):
     target_substate_id: str
 
 
+class ExternalActionUnmapped(FlowEvent):
+    """The customer action no longer moves opportunities of this type."""
+
+    type = "portalflow.flow.external-action-unmapped.v1"
+    action: ExternalAction
+
+
 __all__ = [
     "COLOUR_PATTERN",
     "ICON_PATTERN",
     "ExternalActionMapped",
+    "ExternalActionUnmapped",
     "FieldBinding",
     "FlowEvent",
     "OpportunityTypeArchived",

@@ -37,7 +37,7 @@ WORKERS = 6
 """At most this many opportunity partitions are rebuilt at once, each on a connection and a
 broker client of its own: while PostgreSQL applies a batch of one, Python prepares the others'.
 Partitions hold disjoint opportunities, and every org's configuration is rebuilt before them.
-(One at a time, the process and PostgreSQL took turns: docs/BENCHMARKS.md, eleventh round.)"""
+(One at a time, the process and PostgreSQL took turns, one core idle.)"""
 
 
 class NotAReadModelError(OpsError):

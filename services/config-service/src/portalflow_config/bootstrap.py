@@ -8,9 +8,9 @@ from fastapi.responses import JSONResponse
 from portalflow_config.config import MIGRATIONS, Settings
 from portalflow_config.domain.errors import (
     ConflictError,
+    InUseError,
     InvalidError,
     NotFoundError,
-    SubstateInUseError,
 )
 from portalflow_config.entrypoints import (
     catalog,
@@ -77,8 +77,8 @@ def _map_errors(app: FastAPI) -> None:
     async def conflict(_: Request, error: ConflictError) -> JSONResponse:
         return reply(status.HTTP_409_CONFLICT, str(error))
 
-    @app.exception_handler(SubstateInUseError)
-    async def in_use(_: Request, error: SubstateInUseError) -> JSONResponse:
+    @app.exception_handler(InUseError)
+    async def in_use(_: Request, error: InUseError) -> JSONResponse:
         return JSONResponse({"detail": str(error), "references": error.references},
                             status_code=status.HTTP_409_CONFLICT)
 

@@ -5,10 +5,16 @@ import pytest
 from portalflow_config.domain import flow, structure
 from portalflow_config.domain.catalog import Condition, DynamicField, OrgCatalog, PortalSettings
 from portalflow_config.domain.commands import ArchiveOpportunityType, RenameOpportunityType
-from portalflow_config.domain.errors import ConflictError, InvalidError, NotFoundError
+from portalflow_config.domain.errors import (
+    ConflictError,
+    InvalidError,
+    MappingInUseError,
+    NotFoundError,
+)
 from portalflow_config.domain.structure import Facts
 from portalflow_contracts.events.flow import (
     ExternalActionMapped,
+    ExternalActionUnmapped,
     FieldBinding,
     OpportunityTypeArchived,
     OpportunityTypeCreated,
@@ -197,3 +203,28 @@ def test_a_value_may_be_shown_read_only_on_any_panel():
     command = config(panel=PanelKey.OFFER, fields=(FieldBinding(field="dni", read_only=True),))
     assert flow.save_substate_portal_config(given(CREATED), command, catalog(["dni"])) == [
         command]
+
+
+def mapped(action: ExternalAction, to: str = "won") -> ExternalActionMapped:
+    return ExternalActionMapped(opportunity_type_id="solar", action=action, target_substate_id=to)
+
+
+def test_a_mapping_is_cleared():
+    then = flow.unmap_external_action(given(CREATED, mapped(ExternalAction.ACCEPT_BUDGET)),
+                                      ExternalAction.ACCEPT_BUDGET)
+    assert then == [ExternalActionUnmapped(opportunity_type_id="solar",
+                                           action=ExternalAction.ACCEPT_BUDGET)]
+    assert flow.evolve(given(CREATED), then[0]).external_actions == {}
+
+
+def test_a_mapping_a_panel_needs_to_move_on_is_kept_naming_the_substates():
+    docs = mapped(ExternalAction.INITIAL_DOCUMENTATION_COMPLETED)
+    with pytest.raises(MappingInUseError) as error:
+        flow.unmap_external_action(given(CREATED, docs, config()),
+                                   ExternalAction.INITIAL_DOCUMENTATION_COMPLETED)
+    assert error.value.references == {"substates": ["offer"]}
+
+
+def test_clearing_what_is_not_mapped_is_not_found():
+    with pytest.raises(NotFoundError):
+        flow.unmap_external_action(given(CREATED), ExternalAction.CONTRACT_SIGNED)

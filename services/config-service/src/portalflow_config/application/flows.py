@@ -19,6 +19,7 @@ from portalflow_contracts.events.flow import (
     StatePortalInfoSaved,
     SubstatePortalConfigSaved,
 )
+from portalflow_contracts.values import ExternalAction
 
 Decide = Callable[[asyncpg.Connection, OpportunityType], Awaitable[list]]
 
@@ -120,3 +121,10 @@ async def map_external_action(pool: asyncpg.Pool, caller: Caller,
     """Point an external action of the flow at a target substate."""
     return await _change(pool, caller, command.opportunity_type_id, if_match,
                          _pure(lambda current: flow.map_external_action(current, command)))
+
+
+async def unmap_external_action(pool: asyncpg.Pool, caller: Caller, opportunity_type_id: str,
+                                action: ExternalAction, if_match: int | None) -> int:
+    """Clear an external action of the flow."""
+    return await _change(pool, caller, opportunity_type_id, if_match,
+                         _pure(lambda current: flow.unmap_external_action(current, action)))

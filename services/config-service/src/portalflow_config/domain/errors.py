@@ -25,9 +25,17 @@ class CustomerActionRejectedError(DomainError):
     """A customer event that cannot be applied; recorded, never retried."""
 
 
-class SubstateInUseError(ConflictError):
-    """A substate to remove is still pointed at; `references` lists what points at it."""
+class InUseError(ConflictError):
+    """Something to remove is still depended on; `references` lists what depends on it."""
 
     def __init__(self, message: str, references: dict[str, list[str]]) -> None:
         super().__init__(message)
         self.references = references
+
+
+class SubstateInUseError(InUseError):
+    """A substate to remove is still pointed at by external actions or opportunities."""
+
+
+class MappingInUseError(InUseError):
+    """An external action to clear is what a substate's panel needs to move on."""

@@ -4,9 +4,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from portalflow_config.domain.catalog import OrgCatalog, PortalSettings, check_text
-from portalflow_config.domain.errors import ConflictError, InvalidError, NotFoundError
+from portalflow_config.domain.errors import (
+    ConflictError,
+    InvalidError,
+    MappingInUseError,
+    NotFoundError,
+)
 from portalflow_contracts.events.flow import (
     ExternalActionMapped,
+    ExternalActionUnmapped,
     FieldBinding,
     FlowEvent,
     OpportunityTypeArchived,
@@ -126,6 +132,9 @@ def evolve(flow: OpportunityType | None, event: FlowEvent) -> OpportunityType:
         case ExternalActionMapped():
             return replace(flow, external_actions={**flow.external_actions,
                                                    event.action: event.target_substate_id})
+        case ExternalActionUnmapped():
+            return replace(flow, external_actions={a: t for a, t in flow.external_actions.items()
+                                                   if a is not event.action})
     raise TypeError(f"not a flow event: {event!r}")
 
 
@@ -218,3 +227,27 @@ def map_external_action(flow: OpportunityType, command: ExternalActionMapped) ->
     flow.require_active()
     flow.require_substate(command.target_substate_id, "target_substate_id")
     return [command]
+
+
+def unmap_external_action(flow: OpportunityType, action: ExternalAction) -> list:
+    """Clear an external action, unless a substate's panel needs it to move on."""
+    flow.require_active()
+    if action not in flow.external_actions:
+        raise NotFoundError(f"external action {action} is not mapped for this flow")
+    needed_by = [sub.substate_id for state in flow.states for sub in state.substates
+                 if action in _needed(flow.panel(sub.substate_id))]
+    if needed_by:
+        raise MappingInUseError(
+            f"external action {action} is how these substates move on when the customer is "
+            "done: give them another panel, or map the action elsewhere instead of clearing it",
+            {"substates": needed_by})
+    return [ExternalActionUnmapped(opportunity_type_id=flow.opportunity_type_id, action=action)]
+
+
+def _needed(panel: PanelKey | None) -> set[ExternalAction]:
+    """The external actions without which the customer's step on `panel` cannot complete."""
+    if panel in DOCUMENTATION_PANELS:
+        return {ExternalAction(f"{panel}-completed")}
+    if panel is PanelKey.FINALIZATION_FAILED:
+        return {ExternalAction.SHOW_FLOW_REACTIVATION}
+    return set()

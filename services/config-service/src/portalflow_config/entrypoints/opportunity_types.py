@@ -121,4 +121,14 @@ async def map_external_action(opportunity_type_id: str, action: ExternalAction,
     return await respond(pool, caller, opportunity_type_id, response)
 
 
+@router.delete("/{opportunity_type_id}/external-actions/{action}",
+               operation_id="unmap_external_action")
+async def unmap_external_action(opportunity_type_id: str, action: ExternalAction,
+                                caller: FlowEditor, pool: Pool, if_match: IfMatch,
+                                response: Response) -> OpportunityTypePublic:
+    """Clear an external action; refused with the substates whose panel needs it."""
+    await flows.unmap_external_action(pool, caller, opportunity_type_id, action, if_match)
+    return await respond(pool, caller, opportunity_type_id, response)
+
+
 router.include_router(flow_states.router)

@@ -81,6 +81,8 @@ APPLY: dict[type[events.FlowEvent], Callable[[dict, events.FlowEvent], dict]] = 
         d, e.substate_id, e.model_dump(mode="json", include=set(PORTAL_KEYS))),
     events.ExternalActionMapped: lambda d, e: {**d, "external_actions": {
         **d["external_actions"], e.action.value: e.target_substate_id}},
+    events.ExternalActionUnmapped: lambda d, e: {**d, "external_actions": {
+        a: t for a, t in d["external_actions"].items() if a != e.action.value}},
 }
 
 
