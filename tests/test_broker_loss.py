@@ -21,7 +21,7 @@ from portalflow_devstack.processes import free_port, run_sync
 from portalflow_devstack.services import COMMANDS
 from portalflow_devstack.testing import eventually, read_back, running_services
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
+pytestmark = pytest.mark.timeout(240)
 
 
 def view(customer: httpx.Client, opportunity_id: str) -> dict | None:

@@ -12,8 +12,6 @@ from portalflow_devstack.broker import EmbeddedBroker
 from portalflow_devstack.processes import free_port
 from portalflow_devstack.testing import eventually, running_services
 
-pytestmark = pytest.mark.integration
-
 
 def test_a_killed_portal_answers_reads_while_its_group_join_is_pending(stack, tmp_path):
     # The dead member stays in its group until its session times out: a long timeout keeps the

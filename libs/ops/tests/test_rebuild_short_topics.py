@@ -14,8 +14,6 @@ from portalflow_ops import cli, rebuild
 from portalflow_ops.console import Output
 from portalflow_portal.config import MIGRATIONS
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def empty_broker(stack, tmp_path):
