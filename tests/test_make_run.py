@@ -13,10 +13,11 @@ import httpx
 import psutil
 import pytest
 
+from portalflow_contracts.topics import OPPORTUNITIES
 from portalflow_contracts.values import ExternalAction, PanelKey
 from portalflow_devstack.demo_data import FLOW
-from portalflow_devstack.processes import free_port
-from portalflow_devstack.testing import eventually
+from portalflow_devstack.processes import free_port, run_sync
+from portalflow_devstack.testing import eventually, read_back
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -170,9 +171,15 @@ def test_make_run_keeps_its_data_and_its_services_end_with_it(tmp_path: Path) ->
         fields = httpx.get(f"http://127.0.0.1:{config_port}/v1/dynamic-fields", headers=admin,
                            timeout=5).json()
         assert "kept-field" in {f["key"] for f in fields}
+        # The new embedded broker started empty: the services published their stores to it.
+        children = psutil.Process(proc.pid).children(recursive=True)
+        [tansu] = [c.cmdline() for c in children if "tansu" in " ".join(c.cmdline())]
+        bootstrap = tansu[tansu.index("--listener-url") + 1].removeprefix("tcp://")
+        found = run_sync(lambda: read_back(bootstrap, OPPORTUNITIES, {opportunity_id},
+                                           len(history)))
+        assert [e.type for e in found] == [c["type"] for c in history]
 
         # Killed outright, it cannot stop what it started: they must end by themselves.
-        children = psutil.Process(proc.pid).children(recursive=True)
         assert len(children) >= 4, [c.cmdline() for c in children]
         proc.kill()
         proc.wait()
