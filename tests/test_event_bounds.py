@@ -112,3 +112,21 @@ async def test_the_store_refuses_an_envelope_whose_record_would_exceed_the_limit
     assert await conn.fetchval("SELECT count(*) FROM events") == 0
     await store.append(conn, small.subject, [small], expected_version=0)
     assert await conn.fetchval("SELECT count(*) FROM events") == 1
+
+
+async def test_a_huge_or_non_numeric_roof_is_refused_before_any_geometry_work(services):
+    org = configure(services)
+    opportunity_id, customer = open_at(services, org, "Dibujo")
+    url = f"{PORTAL}/{opportunity_id}/drawing"
+    ring = [[0, 0]] * 60_000  # well below any body limit, far above a roof's positions
+    huge = {**ROOF, "features": [{**ROOF["features"][0], "geometry": {
+        "type": "Polygon", "coordinates": [ring]}}]}
+    [error] = errors(customer.put(url, json={"roof": huge}))
+    assert error["loc"] == ["body", "roof", "features"] and "at most 2,000" in error["msg"]
+
+    not_a_number = json.dumps({"roof": ROOF}).replace("40.4169", "NaN", 1)
+    [error] = errors(customer.put(url, content=not_a_number,
+                                  headers={"content-type": "application/json"}))
+    assert error["loc"] == ["body", "roof", "features", 0, "geometry"]
+    assert "each a finite JSON number" in error["msg"]
+    assert await outbox(services, opportunity_id) == []

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from portalflow_contracts.values import MAX_JSON_BYTES
 from portalflow_portal.application.actions import checked_roof as checked_off_loop
 from portalflow_portal.domain import drawing
 from portalflow_portal.domain.drawing import (
@@ -58,12 +59,21 @@ def test_large_feature_properties_are_refused_naming_the_feature():
     assert f"at most {MAX_PROPERTIES_BYTES:,} bytes" in message
 
 
-@pytest.mark.parametrize("coordinate", [math.nan, math.inf, -math.inf, "40.4", True, None])
-def test_coordinates_are_finite_json_numbers(coordinate):
+@pytest.mark.parametrize("position", [
+    [MADRID[0], math.nan], [math.inf, MADRID[1]], [MADRID[0], -math.inf], [MADRID[0], "40.4"],
+    [True, MADRID[1]], [MADRID[0], None], [MADRID[0]], [*MADRID, 600, *[0] * 1000]])
+def test_positions_are_two_or_three_finite_json_numbers(position):
     ring = square(*MADRID, 0.0001)
-    ring[1] = [ring[1][0], coordinate]
+    ring[1] = position
     [(loc, message)] = refusal(roof_of(ring))
-    assert loc == (*FEATURES, 0, "geometry") and "must be a finite JSON number" in message
+    assert loc == (*FEATURES, 0, "geometry") and "each a finite JSON number" in message
+
+
+def test_a_roof_larger_than_an_event_may_carry_is_refused():
+    drawn = roof_of(square(*MADRID, 0.0001))
+    drawn["features"][0]["id"] = "x" * MAX_JSON_BYTES
+    [(loc, message)] = refusal(drawn)
+    assert loc == ("body", "roof") and f"at most {MAX_JSON_BYTES:,} are accepted" in message
 
 
 @pytest.mark.parametrize(("side", "says"), [

@@ -16,6 +16,7 @@ from pydantic import Field, ValidationError
 from pyproj import Geod
 from shapely.geometry import shape
 
+from portalflow_contracts.values import MAX_JSON_BYTES
 from portalflow_portal.domain.errors import InvalidActionError
 
 RoofGeometry = Annotated[Polygon | MultiPolygon, Field(discriminator="type")]
@@ -54,7 +55,12 @@ def checked_roof(roof: object) -> tuple[dict, float]:
         raise InvalidActionError((FEATURES, (
             f"the roof measures {abs(area):,.1f} m²: a roof measures "
             f"{MIN_AREA_M2:,.0f} to {MAX_AREA_M2:,.0f} m²")))
-    return collection.model_dump(mode="json", exclude_unset=True), abs(area)
+    stored = collection.model_dump(mode="json", exclude_unset=True)
+    # What the counts leave open (ids, bounding boxes) must still fit the customer event.
+    if (size := len(json.dumps(stored))) > MAX_JSON_BYTES:
+        raise InvalidActionError((ROOF, (
+            f"the roof takes {size:,} bytes as JSON; at most {MAX_JSON_BYTES:,} are accepted")))
+    return stored, abs(area)
 
 
 def _check_size(roof: dict) -> None:
@@ -101,10 +107,11 @@ def _raw_positions(coordinates: object, depth: int = 0) -> Iterator[list]:
 
 
 def _check_position(loc: tuple, position: list) -> None:
-    if not all(type(n) is int or (type(n) is float and math.isfinite(n)) for n in position):
+    if len(position) not in (2, 3) or not all(
+            type(n) is int or (type(n) is float and math.isfinite(n)) for n in position):
         raise InvalidActionError((loc, (
-            f"position {position!r:.60} is not [longitude, latitude]: each coordinate must be "
-            "a finite JSON number")))
+            f"position {position!r:.60} is not [longitude, latitude] or [longitude, latitude, "
+            "altitude]: two or three coordinates, each a finite JSON number")))
 
 
 def _geometry(index: int, feature: Feature) -> shapely.Geometry:
