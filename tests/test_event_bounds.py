@@ -16,7 +16,7 @@ from test_portal_actions import ROOF, configure, open_at, outbox
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events.opportunity import FieldValueSet
 from portalflow_contracts.topics import CUSTOMER_EVENTS, FLOW_DEFINITIONS
-from portalflow_devstack.testing import published, read_back
+from portalflow_devstack.testing import eventually, published, read_back
 from portalflow_eventing import store
 from portalflow_eventing.migrations import migrate
 from portalflow_eventing.store import MAX_EVENT_BYTES, EventTooLargeError
@@ -46,6 +46,9 @@ async def test_an_oversized_drawing_is_refused_and_the_next_action_is_published(
     accepted = ok(customer.put(url, json={"roof": ROOF}), 202)
     [event] = await published(services, CUSTOMER_EVENTS, opportunity_id, 1)
     assert event.id == accepted["customer_event_id"] and event.data["roof"] == ROOF
+    applied = eventually(lambda: ok(org.admin.get(f"/v1/opportunities/{opportunity_id}"))[
+        "drawing"])
+    assert applied == {"roof": ROOF, "roof_area_m2": accepted["roof_area_m2"]}
 
 
 def test_texts_and_lists_that_go_into_events_are_bounded_with_a_422(services):
