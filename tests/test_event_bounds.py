@@ -16,7 +16,7 @@ from test_portal_actions import ROOF, configure, open_at, outbox
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events.opportunity import FieldValueSet
 from portalflow_contracts.topics import CUSTOMER_EVENTS, FLOW_DEFINITIONS
-from portalflow_devstack.testing import eventually, published, read_back
+from portalflow_devstack.testing import eventually, published, read_back, running_services
 from portalflow_eventing import store
 from portalflow_eventing.migrations import migrate
 from portalflow_eventing.store import MAX_EVENT_BYTES, EventTooLargeError
@@ -133,3 +133,15 @@ async def test_a_huge_or_non_numeric_roof_is_refused_before_any_geometry_work(se
     assert error["loc"] == ["body", "roof", "features", 0, "geometry"]
     assert "each a finite JSON number" in error["msg"]
     assert await outbox(services, opportunity_id) == []
+
+
+def test_the_limit_is_a_setting_of_each_service(stack, tmp_path):
+    with running_services(stack, tmp_path, MAX_EVENT_BYTES="4096") as small:
+        admin = small.admin()
+        ok(admin.put("/v1/portal-settings", json={"locales": ["es"], "default_locale": "es"}))
+        refused = admin.post("/v1/conditions", json={
+            "title": {"es": "Privacidad"}, "text": {"es": "a" * 5_000}})
+        assert refused.status_code == 413, refused.text
+        assert "at most 4,096 are accepted" in refused.json()["detail"]
+        ok(admin.post("/v1/conditions", json={
+            "title": {"es": "Privacidad"}, "text": {"es": "a" * 3_000}}), 201)

@@ -2,6 +2,7 @@
 (a newer producer may add optional fields within a version) is applied, and the extra field
 ignored; request bodies still refuse unknown fields."""
 
+from dataclasses import replace
 from uuid import uuid4
 
 from flows import configure_flow, ok, open_with_access
@@ -17,9 +18,7 @@ PORTAL = "/v1/portal/opportunities"
 
 async def publish_with_extra_field(services, envelope: Envelope, **extra) -> None:
     """Publish `envelope` as a newer producer would: with fields its reader does not know."""
-    headers, key, value = to_kafka(Envelope(**{
-        **{name: getattr(envelope, name) for name in envelope.__dataclass_fields__},
-        "data": {**envelope.data, **extra}}))
+    headers, key, value = to_kafka(replace(envelope, data={**envelope.data, **extra}))
     producer = kafka.producer(services.stack.kafka_bootstrap)
     await producer.start()
     try:

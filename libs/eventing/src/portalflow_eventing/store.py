@@ -27,7 +27,7 @@ class ConcurrencyError(Exception):
 
 MAX_EVENT_BYTES = 512 * 1024
 """The default event size limit: well below the 1 MiB a Kafka broker takes by default."""
-_limit = {"bytes": MAX_EVENT_BYTES}
+_max_event_bytes = MAX_EVENT_BYTES  # one per process: the service's setting
 
 
 class EventTooLargeError(Exception):
@@ -42,7 +42,8 @@ class EventTooLargeError(Exception):
 
 def limit_event_size(max_bytes: int) -> None:
     """Set the largest record (headers, key and value) an append accepts; from settings."""
-    _limit["bytes"] = max_bytes
+    global _max_event_bytes
+    _max_event_bytes = max_bytes
 
 
 def record_size(envelope: Envelope) -> int:
@@ -52,10 +53,9 @@ def record_size(envelope: Envelope) -> int:
 
 
 def _refuse_too_large(envelopes: Sequence[Envelope]) -> None:
-    limit = _limit["bytes"]
     for envelope in envelopes:
-        if (size := record_size(envelope)) > limit:
-            raise EventTooLargeError(envelope.type, size, limit)
+        if (size := record_size(envelope)) > _max_event_bytes:
+            raise EventTooLargeError(envelope.type, size, _max_event_bytes)
 
 
 @dataclass(frozen=True, slots=True)
