@@ -5,7 +5,13 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from portalflow_contracts.envelope import Envelope, to_kafka
+from portalflow_contracts.envelope import (
+    MAX_HEADER_BYTES,
+    Envelope,
+    MalformedEnvelopeError,
+    from_kafka,
+    to_kafka,
+)
 from portalflow_contracts.events.customer import CustomerSetFieldValue, CustomerSubmittedDrawing
 from portalflow_contracts.events.flow import FieldBinding, SubstatePortalConfigSaved
 from portalflow_contracts.registry import parse
@@ -52,3 +58,11 @@ def test_what_a_reader_accepts_is_bounded(event, data, loc):
     with pytest.raises(ValidationError) as refused:
         event.model_validate({"opportunity_id": "o", **data})
     assert [e["loc"][:len(loc)] for e in refused.value.errors()] == [loc]
+
+
+def test_a_record_with_an_oversized_attribute_is_malformed():
+    event = SubstatePortalConfigSaved(opportunity_type_id="t", substate_id="s")
+    headers, _, value = to_kafka(Envelope.wrap(event, source="test", subject="t", org_id="o",
+                                               correlation_id="c" * (MAX_HEADER_BYTES + 1)))
+    with pytest.raises(MalformedEnvelopeError, match="'ce_correlationid' takes 1,025 bytes"):
+        from_kafka(headers, value)
