@@ -69,6 +69,15 @@ def test_positions_are_two_or_three_finite_json_numbers(position):
     assert loc == (*FEATURES, 0, "geometry") and "each a finite JSON number" in message
 
 
+@pytest.mark.parametrize("member", [{"bbox": [-3.8, 40.4, math.inf, 40.5]},
+                                    {"properties": {"slope": math.nan}}])
+def test_every_number_of_the_roof_is_finite(member):
+    drawn = roof_of(square(*MADRID, 0.0001))
+    (drawn if "bbox" in member else drawn["features"][0]).update(member)
+    [(loc, message)] = refusal(drawn)
+    assert loc == ("body", "roof") and "not NaN or Infinity" in message
+
+
 def test_a_roof_larger_than_an_event_may_carry_is_refused():
     drawn = roof_of(square(*MADRID, 0.0001))
     drawn["features"][0]["id"] = "x" * MAX_JSON_BYTES

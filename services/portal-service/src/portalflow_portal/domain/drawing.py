@@ -56,10 +56,7 @@ def checked_roof(roof: object) -> tuple[dict, float]:
             f"the roof measures {abs(area):,.1f} m²: a roof measures "
             f"{MIN_AREA_M2:,.0f} to {MAX_AREA_M2:,.0f} m²")))
     stored = collection.model_dump(mode="json", exclude_unset=True)
-    # What the counts leave open (ids, bounding boxes) must still fit the customer event.
-    if (size := len(json.dumps(stored))) > MAX_JSON_BYTES:
-        raise InvalidActionError((ROOF, (
-            f"the roof takes {size:,} bytes as JSON; at most {MAX_JSON_BYTES:,} are accepted")))
+    _check_json(stored)  # as stored, numbers may take more digits than they were sent with
     return stored, abs(area)
 
 
@@ -84,11 +81,22 @@ def _check_size(roof: dict) -> None:
                 raise InvalidActionError((FEATURES, (
                     f"a roof has at most {MAX_POSITIONS:,} positions in all its polygons")))
             _check_position((*FEATURES, index, "geometry"), position)
+    _check_json(roof)  # what the counts leave open: ids, bounding boxes, foreign members
+
+
+def _check_json(roof: dict) -> None:
+    try:  # Python's json reads NaN and Infinity, which no JSON document (nor PostgreSQL) has
+        size = len(json.dumps(roof, allow_nan=False))
+    except ValueError:
+        raise InvalidActionError((ROOF, "the roof must be JSON: numbers are finite, not NaN "
+                                        "or Infinity")) from None
+    if size > MAX_JSON_BYTES:
+        raise InvalidActionError((ROOF, (
+            f"the roof takes {size:,} bytes as JSON; at most {MAX_JSON_BYTES:,} are accepted")))
 
 
 def _check_properties(index: int, properties: object) -> None:
-    size = len(json.dumps(properties).encode())
-    if size > MAX_PROPERTIES_BYTES:
+    if (size := len(json.dumps(properties))) > MAX_PROPERTIES_BYTES:
         raise InvalidActionError(((*FEATURES, index, "properties"), (
             f"a feature's properties take at most {MAX_PROPERTIES_BYTES:,} bytes as JSON; "
             f"these take {size:,}")))
