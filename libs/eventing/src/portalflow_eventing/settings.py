@@ -3,6 +3,8 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from portalflow_eventing.store import MAX_EVENT_BYTES
+
 
 class EventingSettings(BaseSettings):
     """Read from the environment; the defaults suit the embedded development stack."""
@@ -16,6 +18,9 @@ class EventingSettings(BaseSettings):
         False, description="Turn on with Apache Kafka; the embedded broker does not support it.")
     database_pool_size: int = 10
     relay_batch_size: int = 500
+    max_event_bytes: int = Field(MAX_EVENT_BYTES, gt=0, description=(
+        "Largest Kafka record an event may take; writes that would exceed it get 413. Keep it "
+        "below the broker's and producer's limit (1 MiB by default)."))
     consumer_max_attempts: int = Field(5, description="Tries before a message is dead-lettered.")
     consumer_batch_size: int = Field(
         200, description="Events a consumer applies in one transaction at most.")
