@@ -63,6 +63,11 @@ def to_kafka(envelope: Envelope) -> tuple[list[tuple[str, bytes]], bytes, bytes]
     return list(message.headers.items()), envelope.key.encode(), message.value
 
 
+MAX_HEADER_BYTES = 1024
+"""The most an attribute header may take: a consumer copies correlation id and org into the
+events it writes, which must stay far below the event size limit."""
+
+
 class MalformedEnvelopeError(ValueError):
     pass
 
@@ -70,6 +75,10 @@ class MalformedEnvelopeError(ValueError):
 def from_kafka(headers: Iterable[tuple[str, bytes]], value: bytes) -> Envelope:
     """Read a Kafka record in CloudEvents binary mode back into an envelope."""
     named = dict(headers)
+    for name, raw in named.items():
+        if raw is not None and len(raw) > MAX_HEADER_BYTES:
+            raise MalformedEnvelopeError(f"header {name[:40]!r} takes {len(raw):,} bytes; at "
+                                         f"most {MAX_HEADER_BYTES:,} are accepted")
     return _as_written(named, value) or _read_with_sdk(named, value)
 
 

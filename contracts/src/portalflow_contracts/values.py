@@ -1,9 +1,32 @@
 """Value types shared by many events."""
 
+import json
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+# Bounds on what goes into an event, so that every event stays far below the event size
+# limit; requests are refused with a 422 naming the field before any event is written.
+MAX_LOCALES = 20
+MAX_NAME = 200
+MAX_JSON_BYTES = 256 * 1024
+
+
+def json_at_most(limit: int):
+    """A validator refusing a value that takes more than `limit` bytes in an event's JSON."""
+    def check(value: Any) -> Any:
+        # Measured as the envelope writes it (non-ASCII escaped), not as the request sent it.
+        if (size := len(json.dumps(value, default=str))) > limit:
+            raise ValueError(f"takes {size:,} bytes as JSON; at most {limit:,} are accepted")
+        return value
+    return AfterValidator(check)
+
+
+JsonValue = Annotated[Any, json_at_most(MAX_JSON_BYTES)]
+JsonObject = Annotated[dict, json_at_most(MAX_JSON_BYTES)]
+Id = Annotated[str, StringConstraints(max_length=100)]
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME)]
 
 Locale = Annotated[
     str,
@@ -13,6 +36,7 @@ Locale = Annotated[
 LocalizedText = Annotated[
     dict[Locale, Annotated[str, StringConstraints(min_length=1, max_length=2000)]],
     Field(
+        max_length=MAX_LOCALES,
         description="One text per locale; the org's default locale is the fallback.",
         examples=[{"es": "Documentación inicial", "it": "Documentazione iniziale"}],
     ),
@@ -54,9 +78,19 @@ class ExternalAction(StrEnum):
 
 
 class Frozen(BaseModel):
-    """Base of every wire model: immutable, strict about unknown fields."""
+    """Base of every wire model: immutable; a tolerant reader and a strict writer.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Unknown fields, which a newer producer may add within a version, are ignored when read;
+    what a service writes is the model's dump, exactly the fields the model has. Request
+    bodies that embed a wire model use a strict twin (`STRICT`) to refuse unknown fields.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+STRICT = ConfigDict(extra="forbid", from_attributes=True)
+"""The config of a wire model's strict twin in a request body: unknown fields refused, and
+an instance of the wire model itself accepted as it is."""
 
 
 class Cause(Frozen):
@@ -66,10 +100,11 @@ class Cause(Frozen):
     action: ExternalAction | None = Field(
         default=None, description="The external action applied, when kind is external-action."
     )
-    customer_event_id: str | None = Field(
+    customer_event_id: Id | None = Field(
         default=None, description="Id of the customer event that triggered the external action."
     )
-    reason: str | None = Field(default=None, description="Free text given by an operator.")
+    reason: str | None = Field(default=None, max_length=500,
+                               description="Free text given by an operator.")
 
 
 class FieldType(StrEnum):
@@ -87,8 +122,8 @@ class FieldType(StrEnum):
 class DocumentRef(Frozen):
     """A file in the blob store; events carry this, never the bytes."""
 
-    document_id: str
+    document_id: Id
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     file_name: str = Field(min_length=1, max_length=255)
-    content_type: str
+    content_type: str = Field(max_length=255)
     size: int = Field(ge=0, description="Bytes.")

@@ -4,38 +4,37 @@ portal-service emits them after checking them against the current substate's pan
 config-service checks again and turns them into opportunity events and transitions.
 """
 
-from typing import Any
-
 from pydantic import Field
 
 from portalflow_contracts.events.base import Event
 from portalflow_contracts.topics import CUSTOMER_EVENTS
-from portalflow_contracts.values import DocumentRef, PanelKey
+from portalflow_contracts.values import DocumentRef, Id, JsonObject, JsonValue, PanelKey
 
 
 class CustomerEvent(Event):
     topic = CUSTOMER_EVENTS
-    opportunity_id: str
-    substate_id: str = Field("", description="The substate the customer saw when acting.")
+    opportunity_id: Id
+    substate_id: Id = Field("", description="The substate the customer saw when acting.")
 
 
 class CustomerSetFieldValue(CustomerEvent):
     type = "portalflow.customer.field-value-set.v1"
-    field_id: str
-    value: Any = Field(description="Already checked against the field's type; null clears.")
+    field_id: Id
+    value: JsonValue = Field(
+        description="Already checked against the field's type; null clears.")
 
 
 class CustomerUploadedDocument(CustomerEvent):
     """A document uploaded to a file field of the current panel."""
 
     type = "portalflow.customer.document-uploaded.v1"
-    field_id: str
+    field_id: Id
     document: DocumentRef
 
 
 class CustomerAcceptedCondition(CustomerEvent):
     type = "portalflow.customer.condition-accepted.v1"
-    condition_id: str
+    condition_id: Id
     version: int = Field(ge=1, description="The version of the condition's text accepted.")
 
 
@@ -48,18 +47,19 @@ class CustomerCompletedStep(CustomerEvent):
 
 class CustomerSubmittedDrawing(CustomerEvent):
     type = "portalflow.customer.drawing-submitted.v1"
-    roof: dict = Field(description="GeoJSON FeatureCollection of the roof's polygons (WGS84).")
+    roof: JsonObject = Field(
+        description="GeoJSON FeatureCollection of the roof's polygons (WGS84).")
     roof_area_m2: float = Field(ge=0, description="Geodesic area of the polygons.")
 
 
 class CustomerAcceptedOffer(CustomerEvent):
     type = "portalflow.customer.offer-accepted.v1"
-    offer_id: str
+    offer_id: Id
 
 
 class CustomerUploadedSignedContract(CustomerEvent):
     type = "portalflow.customer.signed-contract-uploaded.v1"
-    contract_id: str
+    contract_id: Id
     document: DocumentRef
 
 

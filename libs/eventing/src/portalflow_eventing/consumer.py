@@ -32,6 +32,7 @@ from portalflow_eventing.metrics import (
     HANDLER_DURATION,
 )
 from portalflow_eventing.statements import Handler
+from portalflow_eventing.store import EventTooLargeError
 
 AfterApplied = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[None]]
 TogetherApplier = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[None]]
@@ -39,7 +40,8 @@ TogetherApplier = Callable[[asyncpg.Connection, Sequence[Envelope]], Awaitable[N
 (e.g. one read and one write for them all instead of one of each per event)."""
 TRANSIENT = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
              asyncpg.TooManyConnectionsError, asyncpg.exceptions.OperatorInterventionError)
-PERMANENT = (MalformedEnvelopeError, UnknownEventTypeError, ValidationError)
+PERMANENT = (MalformedEnvelopeError, UnknownEventTypeError, ValidationError,
+             EventTooLargeError)
 """Errors that say the record can never be applied as it is: dead-lettered at once, untried."""
 
 IDLE_WAIT_MS = 100

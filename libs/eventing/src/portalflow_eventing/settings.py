@@ -5,6 +5,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from portalflow_eventing.store import MAX_EVENT_BYTES
+
 REQUIRED_OUTSIDE_DEVELOPMENT = ("database_url", "kafka_bootstrap_servers")
 
 
@@ -69,6 +71,9 @@ class EventingSettings(KafkaSettings):
         10.0, gt=0, description="Bound of a service's shutdown, whatever its servers are doing.")
     database_pool_size: int = 10
     relay_batch_size: int = 500
+    max_event_bytes: int = Field(MAX_EVENT_BYTES, gt=0, description=(
+        "Largest Kafka record an event may take; writes that would exceed it get 413. Keep it "
+        "below the broker's and producer's limit (1 MiB by default)."))
     consumer_max_attempts: int = Field(5, description="Tries before a message is dead-lettered.")
     consumer_batch_size: int = Field(
         200, description="Events a consumer applies in one transaction at most.")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from portalflow_contracts.envelope import Envelope
+from portalflow_contracts.envelope import Envelope, to_kafka
 from portalflow_eventing.metrics import EVENTS_APPENDED
 
 NOTIFY_CHANNEL = "events_appended"
@@ -23,6 +23,39 @@ class ConcurrencyError(Exception):
             f"stream {stream_id} is at version {actual}, expected {expected}" if actual is not None
             else f"stream {stream_id} was appended to while this append waited for its turn")
         self.stream_id, self.expected, self.actual = stream_id, expected, actual
+
+
+MAX_EVENT_BYTES = 512 * 1024
+"""The default event size limit: well below the 1 MiB a Kafka broker takes by default."""
+_max_event_bytes = MAX_EVENT_BYTES  # one per process: the service's setting
+
+
+class EventTooLargeError(Exception):
+    """An event whose Kafka record would exceed the event size limit: it is never written,
+    since no relay could publish it."""
+
+    def __init__(self, event_type: str, size: int, limit: int) -> None:
+        super().__init__(f"the {event_type} event this would write takes {size:,} bytes as a "
+                         f"Kafka record; at most {limit:,} are accepted: send less")
+        self.event_type, self.size, self.limit = event_type, size, limit
+
+
+def limit_event_size(max_bytes: int) -> None:
+    """Set the largest record (headers, key and value) an append accepts; from settings."""
+    global _max_event_bytes
+    _max_event_bytes = max_bytes
+
+
+def record_size(envelope: Envelope) -> int:
+    """Bytes of the Kafka record the relay publishes for `envelope`."""
+    headers, key, value = to_kafka(envelope)
+    return sum(len(name) + len(raw) for name, raw in headers) + len(key) + len(value)
+
+
+def _refuse_too_large(envelopes: Sequence[Envelope]) -> None:
+    for envelope in envelopes:
+        if (size := record_size(envelope)) > _max_event_bytes:
+            raise EventTooLargeError(envelope.type, size, _max_event_bytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +135,10 @@ async def append(
     ConcurrencyError when another append to the stream came first; when it committed while
     this one waited for the lock, even with `expected_version` None: the statement read the
     stream before its turn came, and the version it wants is taken. A transaction that took
-    the lock before reading (`lock_for_append`) never waits here.
+    the lock before reading (`lock_for_append`) never waits here. EventTooLargeError, before
+    anything is written, for an envelope over the event size limit.
     """
+    _refuse_too_large(envelopes)
     # The append lock serialises appenders until they commit (it is released only once the
     # commit is visible), so positions become visible in commit order and a relay reading
     # "position > checkpoint" never skips a row that commits late with a lower position.
@@ -144,10 +179,12 @@ async def append_at(conn: asyncpg.Connection, versioned: Sequence[tuple[int, Env
     For a transaction that holds the append lock and read those streams' versions after taking
     it, so that it knows them (several streams at once: no read of each before its write). A
     version taken already fails the whole append (the primary key): nothing is overwritten.
+    EventTooLargeError, before anything is written, for an envelope over the size limit.
     """
     if not versioned:
         return
     envelopes = [envelope for _, envelope in versioned]
+    _refuse_too_large(envelopes)
     await conn.execute(_APPEND_AT, [e.subject for e in envelopes],
                        [version for version, _ in versioned], *_arrays(envelopes))
     _count(envelopes)

@@ -23,8 +23,9 @@ from portalflow_config.entrypoints import (
 from portalflow_contracts.topics import CUSTOMER_EVENTS
 from portalflow_documents import http as document_errors
 from portalflow_documents.store import blob_store
-from portalflow_eventing import health
+from portalflow_eventing import health, store
 from portalflow_eventing.observability import FASTAPI_TELEMETRY, configure_logging, instrument
+from portalflow_eventing.problems import problem
 from portalflow_eventing.runtime import Subscription, running
 from portalflow_eventing.store import ConcurrencyError
 
@@ -55,6 +56,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router())
     _map_errors(app)
     document_errors.add_error_handlers(app)
+    store.limit_event_size(settings.max_event_bytes)
+
+    @app.exception_handler(store.EventTooLargeError)
+    async def event_too_large(_: Request, error: store.EventTooLargeError) -> JSONResponse:
+        return problem(status.HTTP_413_CONTENT_TOO_LARGE, str(error))
+
     return app
 
 

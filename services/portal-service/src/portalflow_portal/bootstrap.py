@@ -8,8 +8,9 @@ from fastapi.responses import JSONResponse
 from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
 from portalflow_documents import http as document_errors
 from portalflow_documents.store import blob_store
-from portalflow_eventing import health
+from portalflow_eventing import health, store
 from portalflow_eventing.observability import FASTAPI_TELEMETRY, configure_logging, instrument
+from portalflow_eventing.problems import problem
 from portalflow_eventing.runtime import Subscription, running
 from portalflow_portal.adapters import live, projection
 from portalflow_portal.application import portal
@@ -75,5 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     document_errors.add_error_handlers(app)
+    store.limit_event_size(settings.max_event_bytes)
+
+    @app.exception_handler(store.EventTooLargeError)
+    async def event_too_large(_: Request, error: store.EventTooLargeError) -> JSONResponse:
+        return problem(status.HTTP_413_CONTENT_TOO_LARGE, str(error))
 
     return app

@@ -77,7 +77,7 @@ GEOMETRY = (*FEATURES, 0, "geometry")
     ({"type": "Feature"}, ("body", "roof", "type"), "'FeatureCollection'"),
     (roof(), FEATURES, "draw at least one roof polygon"),
     (roof(*[feature(polygon(ring(*MADRID, 0.0001, 0.0001)))] * (MAX_FEATURES + 1)), FEATURES,
-     "at most 100 polygons"),
+     f"at most {MAX_FEATURES} polygons"),
     (roof(feature({"type": "Point", "coordinates": list(MADRID)})), GEOMETRY,
      "expected tags: 'Polygon', 'MultiPolygon'"),
     (roof(feature(None)), GEOMETRY, "each feature needs a Polygon or MultiPolygon geometry"),

@@ -5,8 +5,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from portalflow_contracts.events.flow import COLOUR_PATTERN, ICON_PATTERN, FieldBinding
-from portalflow_contracts.values import ExternalAction, LocalizedText, PanelKey
+from portalflow_contracts.events.flow import (
+    COLOUR_PATTERN,
+    ICON_PATTERN,
+    MAX_BINDINGS,
+    MAX_CONDITIONS,
+    MAX_STATES,
+    MAX_SUBSTATES,
+    FieldBinding,
+)
+from portalflow_contracts.values import STRICT, ExternalAction, Id, LocalizedText, PanelKey
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -37,6 +45,12 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class FieldBindingBody(FieldBinding):
+    """A field binding as a request gives it: unknown fields refused."""
+
+    model_config = STRICT
+
+
 class SubstateCreate(Body):
     name: Name
 
@@ -50,12 +64,13 @@ class Appearance(Body):
 
 class StateCreate(Appearance):
     name: Name
-    substates: list[SubstateCreate] = Field(min_length=1)
+    substates: list[SubstateCreate] = Field(min_length=1, max_length=MAX_SUBSTATES)
 
 
 class OpportunityTypeCreate(Body):
     name: Name
-    states: list[StateCreate] = Field(min_length=1, description="States in flow order.")
+    states: list[StateCreate] = Field(min_length=1, max_length=MAX_STATES,
+                                      description="States in flow order.")
 
 
 class Rename(Body):
@@ -73,11 +88,13 @@ class SubstateAdd(Body):
 
 
 class StateOrder(Body):
-    state_ids: list[str] = Field(description="Every state id of the flow, in the new order.")
+    state_ids: list[Id] = Field(max_length=1000,
+                                description="Every state id of the flow, in the new order.")
 
 
 class SubstateOrder(Body):
-    substate_ids: list[str] = Field(description="Every substate id of the state, in order.")
+    substate_ids: list[Id] = Field(max_length=1000,
+                                   description="Every substate id of the state, in order.")
 
 
 class StatePortalInfo(Body):
@@ -91,8 +108,8 @@ class SubstatePortalConfig(StatePortalInfo):
     """The whole portal config of a substate, saved at once like "Editar estado"."""
 
     panel: PanelKey | None = Field(None, description="The view shown; None: information only.")
-    fields: list[FieldBinding] = Field(default_factory=list)
-    conditions: list[str] = Field(default_factory=list)
+    fields: list[FieldBindingBody] = Field(default_factory=list, max_length=MAX_BINDINGS)
+    conditions: list[Id] = Field(default_factory=list, max_length=MAX_CONDITIONS)
 
 
 class SubstatePublic(BaseModel):
@@ -123,4 +140,4 @@ class OpportunityTypePublic(OpportunityTypeSummary):
 
 
 class ExternalActionTarget(Body):
-    target_substate_id: str
+    target_substate_id: Id

@@ -8,24 +8,30 @@ from pydantic import BaseModel, Field
 
 from portalflow_config.entrypoints.flow_schemas import Body, Name
 from portalflow_contracts.events.opportunity import Installer
-from portalflow_contracts.values import DocumentRef, Locale
+from portalflow_contracts.values import STRICT, DocumentRef, Id, Locale
+
+
+class InstallerBody(Installer):
+    """An installer as a request gives it: unknown fields refused."""
+
+    model_config = STRICT
 
 
 class OpportunityCreate(Body):
-    opportunity_type_id: str
+    opportunity_type_id: Id
     title: Name
-    substate_id: str | None = Field(None, description="Default: the first substate of the flow.")
+    substate_id: Id | None = Field(None, description="Default: the first substate of the flow.")
     locale: Locale | None = None
 
 
 class InstallerAssignment(Body):
-    installer: Installer
+    installer: InstallerBody
     visit_at: datetime | None = None
 
 
 class ContractCreate(Body):
     title: Name
-    document_id: str = Field(description="An uploaded document (POST /v1/documents).")
+    document_id: Id = Field(description="An uploaded document (POST /v1/documents).")
 
 
 class ContractPublic(BaseModel):
@@ -75,7 +81,7 @@ class OfferPublic(BaseModel):
 
 
 class SubstateMove(Body):
-    substate_id: str
+    substate_id: Id
     reason: str | None = Field(None, max_length=500)
 
 

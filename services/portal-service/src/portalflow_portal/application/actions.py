@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 from fastapi import UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events import customer as events
@@ -178,11 +179,16 @@ async def complete_step(customer: Customer, locales: Sequence[str],
     return await _act(customer, decide)
 
 
+async def checked_roof(roof: object) -> tuple[dict, float]:
+    """drawing.checked_roof in a worker thread: other customers' requests go on meanwhile."""
+    return await run_in_threadpool(drawing.checked_roof, roof)
+
+
 async def submit_drawing(customer: Customer, roof: object) -> dict:
     """Submit the roof drawing on the drawing panel; the answer carries its area."""
     async def decide(_: asyncpg.Connection, situation: Situation) -> Outcome:
         actions.require_panel(situation, {PanelKey.DRAWING}, "the roof can be drawn")
-        checked, area = drawing.checked_roof(roof)
+        checked, area = await checked_roof(roof)
 
         async def record(conn: asyncpg.Connection, __: int) -> None:
             await action_store.set_drawing(conn, customer.opportunity_id,
