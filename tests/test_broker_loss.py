@@ -137,9 +137,10 @@ def test_the_republish_commands_publish_every_stored_event_again_and_change_noth
     flow = configure_flow(admin)
     opportunity_id, token, (offer_id, _) = open_with_access(admin, flow, "Oferta enviada")
     customer = services.customer(token)
-    eventually(lambda: substate(customer, opportunity_id) == flow.substates["Oferta enviada"])
+    eventually(lambda: substate(customer, opportunity_id) == flow.substates["Oferta enviada"], 60)
     accept(customer, opportunity_id, offer_id)
-    eventually(lambda: substate(customer, opportunity_id) == flow.substates["Oferta aceptada"])
+    eventually(lambda: substate(customer, opportunity_id) == flow.substates["Oferta aceptada"],
+               60)
     history = ok(admin.get(f"/v1/opportunities/{opportunity_id}/history"))
     bootstrap = services.stack.kafka_bootstrap
 

@@ -3,6 +3,7 @@ SIGTERM stops one within its bound whatever its servers are doing."""
 
 import signal
 from dataclasses import replace
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -16,14 +17,16 @@ from portalflow_devstack.testing import eventually, running_services
 def test_a_killed_portal_answers_reads_while_its_group_join_is_pending(stack, tmp_path):
     # The dead member stays in its group until its session times out: a long timeout keeps the
     # restarted one's join pending for seconds after its port opens, whatever the machine's speed.
+    # Groups of their own: in the session's groups they would take partitions from its services.
     with running_services(stack, tmp_path, KAFKA_SESSION_TIMEOUT_MS="15000",
+                          CONSUMER_GROUP_SUFFIX=f".{uuid4().hex[:8]}",
                           BLOB_STORE_PATH=str(tmp_path / "blobs")) as services:
         admin = services.admin()
         flow = configure_flow(admin)
         opportunity_id, token, _ = open_with_access(admin, flow, "Documentación", offers=0)
         path = f"/v1/portal/opportunities/{opportunity_id}"
         customer = services.customer(token)
-        eventually(lambda: customer.get(path).status_code == 200)
+        eventually(lambda: customer.get(path).status_code == 200, 60)
 
         killed = services.portal.process
         killed.kill()
