@@ -136,7 +136,9 @@ async def test_a_huge_or_non_numeric_roof_is_refused_before_any_geometry_work(se
 
 
 def test_the_limit_is_a_setting_of_each_service(stack, tmp_path):
-    with running_services(stack, tmp_path, MAX_EVENT_BYTES="4096") as small:
+    # Groups of their own: in the session's groups they would take partitions from its services.
+    with running_services(stack, tmp_path, MAX_EVENT_BYTES="4096",
+                          CONSUMER_GROUP_SUFFIX=f".{uuid4().hex[:8]}") as small:
         admin = small.admin()
         ok(admin.put("/v1/portal-settings", json={"locales": ["es"], "default_locale": "es"}))
         refused = admin.post("/v1/conditions", json={

@@ -7,7 +7,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 
 from portalflow_contracts.envelope import Envelope
-from portalflow_contracts.events.opportunity import OfferIssued
+from portalflow_contracts.events.opportunity import FieldValueSet
 from portalflow_eventing import parking, store
 from portalflow_eventing.migrations import migrate
 from portalflow_eventing.relay import Relay
@@ -28,10 +28,10 @@ async def test_a_parked_key_is_listed_set_aside_and_its_key_goes_on(stack, datab
         async with pool.acquire() as conn:
             await migrate(conn)
         stream_id = f"opp-{uuid4()}"
-        events = [Envelope.wrap(OfferIssued(opportunity_id=stream_id, offer_id=f"o-{n}",
-                                            title="x" * size, amount="1", currency="EUR"),
+        events = [Envelope.wrap(FieldValueSet(opportunity_id=stream_id, field_id="notes",
+                                              value="x" * size),
                                 source="test", subject=stream_id, org_id="org",
-                                correlation_id="c") for n, size in ((1, 30_000), (2, 10))]
+                                correlation_id="c") for size in (30_000, 10)]
         async with pool.acquire() as conn, conn.transaction():
             await store.append(conn, stream_id, events, expected_version=None)
         relay = Relay(pool, producer, name="config-service")
