@@ -60,9 +60,13 @@ class Runtime:
         else:
             checks["broker"] = await _answers(self.producer.client.fetch_all_metadata())
         checks["topics"] = self.keeper.problem or OK
-        checks["relay"] = "; ".join(self.relay.problems()) or OK
+        checks["relay"] = f"unavailable: {self.relay.failure}" if self.relay.failure else OK
         checks["consumers"] = OK if self.consumers_joined else "joining"
         return checks
+
+    def degraded(self) -> list[str]:
+        """What works less than it should while the service still serves: parked keys."""
+        return [key.describe() for key in self.relay.parked.values()]
 
 
 async def _answers(request: Awaitable[object]) -> str:
