@@ -1,7 +1,7 @@
 """Problem details (RFC 9457): the one shape of every error answer of both APIs."""
 
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -10,6 +10,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from portalflow_eventing.consumer import TRANSIENT as UNAVAILABLE
 
@@ -85,17 +86,19 @@ def install(app: FastAPI, answers: Mapping[type[Exception], Answer | int]) -> No
     with Retry-After) and the service's domain errors, `answers` mapping each to its response
     (or to a status, answered with the error's message as `detail`)."""
     handlers: dict[type[Exception], Answer | int] = {
-        HTTPException: _http_error, RequestValidationError: _invalid,
+        StarletteHTTPException: _http_error, RequestValidationError: _invalid,
         **dict.fromkeys(UNAVAILABLE, _unavailable), **answers}
     for error_type, answer in handlers.items():
         app.add_exception_handler(error_type, _asynchronous(answer))
     _document_as_problems(app)
 
 
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI `responses` of error statuses, each a Problem (see `install`)."""
-    return {status: {"model": Problem, "description": HTTPStatus(status).description or
-                     HTTPStatus(status).phrase} for status in sorted(statuses)}
+def responses(statuses: Iterable[int] | Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` of error statuses, each a Problem (`install` gives their media type);
+    a mapping gives each its description, the status's own otherwise."""
+    described = statuses if isinstance(statuses, Mapping) else dict.fromkeys(statuses, "")
+    return {status: {"model": Problem, "description": text or HTTPStatus(status).description}
+            for status, text in sorted(described.items())}
 
 
 def field_problems(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -112,7 +115,7 @@ def _asynchronous(answer: Answer | int) -> Callable[[Request, Exception], Awaita
     return handle
 
 
-def _http_error(_: Request, error: HTTPException) -> Response:
+def _http_error(_: Request, error: StarletteHTTPException) -> Response:
     if error.status_code in _NO_BODY:
         return Response(status_code=error.status_code, headers=error.headers)
     detail = error.detail if isinstance(error.detail, str) else None
@@ -141,9 +144,10 @@ def _document_as_problems(app: FastAPI) -> None:
             document = build()
             for operation in _operations(document):
                 for status, response in operation.get("responses", {}).items():
-                    content = response.get("content", {})
-                    if status[0] in "45" and "application/json" in content:
-                        content[MEDIA_TYPE] = content.pop("application/json")
+                    # FastAPI files them under the route's own media type (JSON, SSE, ...).
+                    described = [c for c in response.get("content", {}).values() if "schema" in c]
+                    if status[0] in "45" and described:
+                        response["content"] = {MEDIA_TYPE: described[0]}
         return app.openapi_schema
 
     app.openapi = openapi
