@@ -11,7 +11,8 @@ def router() -> APIRouter:
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    @health.get("/readyz", operation_id="readyz")
+    @health.get("/readyz", operation_id="readyz", responses={503: {
+        "description": "PostgreSQL or Kafka does not answer; `error` says what failed."}})
     async def readyz(request: Request, response: Response) -> dict:
         try:
             await request.app.state.runtime.ready()
