@@ -87,7 +87,8 @@ def install(app: FastAPI, answers: Mapping[type[Exception], Answer | int]) -> No
     (or to a status, answered with the error's message as `detail`)."""
     handlers: dict[type[Exception], Answer | int] = {
         StarletteHTTPException: _http_error, RequestValidationError: _invalid,
-        **dict.fromkeys(UNAVAILABLE, _unavailable), **answers}
+        **dict.fromkeys(UNAVAILABLE, _unavailable), **answers,
+        Exception: _unexpected}  # a defect: still logged with its traceback by the server
     for error_type, answer in handlers.items():
         app.add_exception_handler(error_type, _asynchronous(answer))
     _document_as_problems(app)
@@ -131,8 +132,12 @@ def _invalid(_: Request, error: RequestValidationError) -> Response:
 def _unavailable(request: Request, error: Exception) -> Response:
     log.warning("infrastructure unavailable", path=request.url.path, error=repr(error))
     return problem(HTTPStatus.SERVICE_UNAVAILABLE,
-                   "the database is not reachable at the moment: try again shortly",
+                   "the database or the storage is not reachable at the moment: try again shortly",
                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _unexpected(_: Request, error: Exception) -> Response:
+    return problem(HTTPStatus.INTERNAL_SERVER_ERROR, "an unexpected error; it has been logged")
 
 
 def _document_as_problems(app: FastAPI) -> None:
