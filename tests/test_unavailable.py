@@ -1,5 +1,7 @@
 """PostgreSQL away: both APIs answer 503 problem details with Retry-After, never a bare 500."""
 
+import contextlib
+import threading
 from uuid import uuid4
 
 import httpx
@@ -42,3 +44,34 @@ def test_requests_while_postgres_is_stopped_get_503_with_retry_after(services):
         services.stack.postgres.start()
     eventually(lambda: ready(services.portal) == 200 and ready(services.config) == 200, 30)
     assert admin.get("/v1/opportunity-types").status_code == 200
+
+
+def test_requests_while_postgres_restarts_get_200_or_503_never_500(services):
+    if services.stack.postgres is None:
+        pytest.skip("restarting PostgreSQL needs the embedded server")
+    admin = services.admin()
+    stranger = services.customer(f"not-a-token-{uuid4().hex}")
+    answers: list[httpx.Response] = []
+    restarted = threading.Event()
+
+    def ask_until_restarted() -> None:
+        while not restarted.is_set():
+            for request in (lambda: admin.get("/v1/opportunity-types"),
+                            lambda: stranger.get(f"/v1/portal/opportunities/{uuid4()}")):
+                with contextlib.suppress(httpx.TransportError):
+                    answers.append(request())
+
+    asking = threading.Thread(target=ask_until_restarted)
+    asking.start()
+    try:
+        services.stack.postgres.restart()
+        eventually(lambda: ready(services.portal) == 200 and ready(services.config) == 200, 30)
+    finally:
+        restarted.set()
+        asking.join()
+    assert {r.status_code for r in answers} <= {200, 401, 404, 503}, [
+        (r.status_code, r.text) for r in answers if r.status_code >= 500 and r.status_code != 503]
+    unavailable = [r for r in answers if r.status_code == 503]
+    for response in unavailable:
+        assert_unavailable(response)
+    assert unavailable, "no request reached the services while PostgreSQL was away"
