@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from decimal import Decimal
+from itertools import chain, islice
 from typing import Any
 
 from fastapi import Request, Response
@@ -20,10 +21,12 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 """What PostgreSQL cannot store in text (NUL) and what is not Unicode (lone surrogates)."""
 MAX_INTEGER = 2**31 - 1
 """PostgreSQL's `integer`: the bound of every integer a request gives (versions, positions)."""
+MAX_REFUSED = 20
+"""The most values a refusal names: enough to fix them, never an answer as large as the body."""
 _NUL = "NUL (\\u0000) is not accepted in text"
 _SURROGATE = "a lone surrogate (\\ud800-\\udfff) is not text: send valid Unicode"
-_INEXACT = ("this number has more digits than can be kept exactly (about 15 significant); "
-            "send fewer digits")
+_INEXACT = ("this number has more significant digits than a number keeps exactly (at most "
+            "15): send fewer digits")
 _NOT_FINITE = "NaN and Infinity are not JSON numbers: send a finite number"
 
 
@@ -34,9 +37,9 @@ class CheckedRoute(APIRoute):
         handle = super().get_route_handler()
 
         async def checked(request: Request) -> Response:
-            refused = [*_texts("path", request.path_params.items()),
-                       *_texts("query", request.query_params.multi_items())]
-            if refused:
+            named = chain(_texts("path", request.path_params.items()),
+                          _texts("query", request.query_params.multi_items()))
+            if refused := list(islice(named, MAX_REFUSED)):
                 raise RequestValidationError(refused)
             return await handle(CheckedRequest(request.scope, request.receive))
 
@@ -53,7 +56,7 @@ class CheckedRequest(Request):
             value = json.loads(body, parse_float=numbers.parse, parse_constant=numbers.parse)
             # Such text comes only from an escape (`\\u…`) or raw surrogates (UTF-8 0xED…).
             suspect = numbers.refused or b"\\u" in body or b"\xed" in body
-            if suspect and (refused := list(_unstorable(value))):
+            if suspect and (refused := list(islice(_unstorable(value), MAX_REFUSED))):
                 raise RefusedInputError(refused)
             self._json = value
         return self._json
@@ -62,7 +65,7 @@ class CheckedRequest(Request):
         form = await super().form(**limits)
         named = [(key, value if isinstance(value, str) else value.filename or "")
                  for key, value in form.multi_items()]
-        if refused := list(_texts("body", named)):
+        if refused := list(islice(_texts("body", named), MAX_REFUSED)):
             await form.close()
             raise RefusedInputError(refused)
         return form
