@@ -98,8 +98,14 @@ def responses(statuses: Iterable[int] | Mapping[int, str]) -> dict[int | str, di
     """OpenAPI `responses` of error statuses, each a Problem (`install` gives their media type);
     a mapping gives each its description, the status's own otherwise."""
     described = statuses if isinstance(statuses, Mapping) else dict.fromkeys(statuses, "")
-    return {status: {"model": Problem, "description": text or HTTPStatus(status).description}
+    return {status: {"model": Problem, "description": text or HTTPStatus(status).description,
+                     **(_RETRY_AFTER if status in _RETRIED else {})}
             for status, text in sorted(described.items())}
+
+
+_RETRIED = {HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE}
+_RETRY_AFTER = {"headers": {"Retry-After": {
+    "description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}}}
 
 
 def field_problems(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
