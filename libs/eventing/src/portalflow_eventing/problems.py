@@ -5,6 +5,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from portalflow_eventing.consumer import TRANSIENT as UNAVAILABLE
+from portalflow_eventing.consumer import TRANSIENT
 
 MEDIA_TYPE = "application/problem+json"
 UNPROCESSABLE = 422  # HTTPStatus names it UNPROCESSABLE_CONTENT only from Python 3.13 on
@@ -75,6 +76,9 @@ class RefusedInputError(HTTPException):
 
 
 Answer = Callable[[Request, Any], Response]
+UNAVAILABLE = (*TRANSIENT, asyncpg.exceptions.InternalClientError)
+"""Errors of infrastructure away: TRANSIENT's, and the state asyncpg leaves a connection in
+when the server went away during an operation ("another operation is in progress")."""
 RETRY_AFTER_SECONDS = 5
 """What a client is told to wait while PostgreSQL is away: about a restart's length."""
 _NO_BODY = {HTTPStatus.NO_CONTENT, HTTPStatus.NOT_MODIFIED}
