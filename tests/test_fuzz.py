@@ -14,7 +14,7 @@ from portalflow_devstack.testing import eventually
 
 CHECKS = [not_a_server_error, status_code_conformance]
 # Few examples per operation, so that both APIs together stay within a minute or so.
-BOUNDED = settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+BOUNDED = settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @dataclass(frozen=True)
