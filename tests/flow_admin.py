@@ -28,6 +28,6 @@ def named(definition: dict, name: str) -> dict:
 def refused(response: httpx.Response, status: int, loc: list, *said: str) -> None:
     """Assert one error at `body.<loc>` whose message says each of `said`."""
     assert response.status_code == status, response.text
-    [error] = response.json()["detail"]
+    [error] = response.json()["errors"]
     assert error["loc"] == ["body", *loc], error
     assert all(text in error["msg"] for text in said), error["msg"]

@@ -24,7 +24,9 @@ def new_org(services, **options):
 
 def refusal(response, status: int = 422):
     assert response.status_code == status, f"{response.status_code}: {response.text}"
-    return response.json()["detail"]
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    return body["errors"] if "errors" in body else body["detail"]
 
 
 async def test_a_dynamic_field_is_defined_read_updated_and_retired(services):

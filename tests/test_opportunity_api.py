@@ -72,7 +72,7 @@ async def test_an_installer_is_assigned_with_the_visit(services, opened):
     bad = admin.put(f"/v1/opportunities/{opportunity_id}/installer",
                     json={"installer": {}, "visit_at": "next tuesday"})
     assert bad.status_code == 422
-    assert {tuple(e["loc"]) for e in bad.json()["detail"]} == {
+    assert {tuple(e["loc"]) for e in bad.json()["errors"]} == {
         ("body", "installer", "name"), ("body", "visit_at")}
 
 
@@ -137,8 +137,8 @@ async def test_field_values_are_checked_by_type_and_files_shared_by_reference(se
 
     wrong = admin.put(f"{fields}/{power}", json={"value": "lots"})
     assert wrong.status_code == 422
-    assert wrong.json()["detail"][0]["loc"] == ["body", "value"]
-    assert "a number" in wrong.json()["detail"][0]["msg"]
+    assert wrong.json()["errors"][0]["loc"] == ["body", "value"]
+    assert "a number" in wrong.json()["errors"][0]["msg"]
     assert admin.put(f"{fields}/{uuid4()}", json={"value": 1}).status_code == 404
     assert admin.put(f"{fields}/{bill}",
                      json={"value": {"document_id": "nope"}}).status_code == 404

@@ -121,7 +121,9 @@ async def read_model(services, opportunity_id: str) -> dict:
 
 def refused(response: httpx.Response, status: int) -> str | list:
     assert response.status_code == status, f"{response.status_code}: {response.text}"
-    return response.json()["detail"]
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    return body["errors"] if "errors" in body else body["detail"]
 
 
 def upload(customer: httpx.Client, url: str, content: bytes = PDF, name: str = "factura.pdf",

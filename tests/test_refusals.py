@@ -22,14 +22,14 @@ def test_an_invalid_substate_config_gets_422_naming_the_field(services, setup):
 
     unknown_panel = admin.put(url, json={"public_name": {"es": "Docs"}, "panel": "roof"})
     assert unknown_panel.status_code == 422
-    [error] = unknown_panel.json()["detail"]
+    [error] = unknown_panel.json()["errors"]
     assert error["loc"] == ["body", "panel"] and "initial-documentation" in error["msg"]
 
     both = admin.put(url, json={"fields": [{"field": "dni", "required": True,
                                             "read_only": True}]})
     assert both.status_code == 422
-    assert both.json()["detail"][0]["loc"] == ["body", "fields", 0]
-    assert "required and read-only" in both.json()["detail"][0]["msg"]
+    assert both.json()["errors"][0]["loc"] == ["body", "fields", 0]
+    assert "required and read-only" in both.json()["errors"][0]["msg"]
 
 
 def test_the_admin_api_needs_a_token_with_the_permission(services, setup):

@@ -3,23 +3,15 @@
 from collections.abc import Mapping
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import status
+from fastapi.responses import StreamingResponse
 
 from portalflow_documents.blobs import BlobStore, TooLargeError
 from portalflow_documents.uploads import UnsupportedTypeError, safe_file_name
 
-
-def add_error_handlers(app: FastAPI) -> None:
-    """413 for an upload over the limit, 415 for bytes of a type not accepted."""
-
-    @app.exception_handler(TooLargeError)
-    async def too_large(_: Request, error: TooLargeError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status.HTTP_413_CONTENT_TOO_LARGE)
-
-    @app.exception_handler(UnsupportedTypeError)
-    async def unsupported(_: Request, error: UnsupportedTypeError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
+ERROR_STATUSES = {TooLargeError: status.HTTP_413_CONTENT_TOO_LARGE,
+                  UnsupportedTypeError: status.HTTP_415_UNSUPPORTED_MEDIA_TYPE}
+"""The status of each refused upload, the same on every service (for problems.install)."""
 
 
 def download(blobs: BlobStore, document: Mapping) -> StreamingResponse:

@@ -14,7 +14,8 @@ def router() -> APIRouter:
     async def healthz() -> dict:
         return {"status": "ok"}
 
-    @health.get("/readyz", operation_id="readyz")
+    @health.get("/readyz", operation_id="readyz", responses={503: {
+        "description": "A part is not ready; `checks` says which, and why."}})
     async def readyz(request: Request) -> dict:  # a Response when not ready
         runtime = request.app.state.runtime
         checks = await runtime.ready()

@@ -2,8 +2,7 @@
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request, Response, status
 
 from portalflow_config.config import MIGRATIONS, Settings
 from portalflow_config.domain.errors import (
@@ -23,7 +22,7 @@ from portalflow_config.entrypoints import (
 from portalflow_contracts.topics import CUSTOMER_EVENTS
 from portalflow_documents import http as document_errors
 from portalflow_documents.store import blob_store
-from portalflow_eventing import health, store
+from portalflow_eventing import health, problems, store
 from portalflow_eventing.observability import FASTAPI_TELEMETRY, configure_logging, instrument
 from portalflow_eventing.problems import problem
 from portalflow_eventing.runtime import Subscription, running
@@ -55,43 +54,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(health.router())
     _map_errors(app)
-    document_errors.add_error_handlers(app)
     store.limit_event_size(settings.max_event_bytes)
-
-    @app.exception_handler(store.EventTooLargeError)
-    async def event_too_large(_: Request, error: store.EventTooLargeError) -> JSONResponse:
-        return problem(status.HTTP_413_CONTENT_TOO_LARGE, str(error))
-
     return app
 
 
 def _map_errors(app: FastAPI) -> None:
-    def reply(code: int, detail) -> JSONResponse:
-        return JSONResponse({"detail": detail}, status_code=code)
-
-    @app.exception_handler(NotFoundError)
-    async def not_found(_: Request, error: NotFoundError) -> JSONResponse:
-        return reply(status.HTTP_404_NOT_FOUND, str(error))
-
-    @app.exception_handler(InvalidError)
-    async def invalid(_: Request, error: InvalidError) -> JSONResponse:
+    def invalid(_: Request, error: InvalidError) -> Response:
         loc = ["body", *error.field.replace("[", ".").replace("]", "").split(".")]
         loc = [int(p) if p.isdigit() else p for p in loc]
-        return reply(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                     [{"loc": loc, "msg": error.message, "type": "value_error"}])
+        return problem(status.HTTP_422_UNPROCESSABLE_CONTENT, "some values were not accepted",
+                       errors=[{"loc": loc, "msg": error.message, "type": "value_error"}])
 
-    @app.exception_handler(ConflictError)
-    async def conflict(_: Request, error: ConflictError) -> JSONResponse:
-        return reply(status.HTTP_409_CONFLICT, str(error))
-
-    @app.exception_handler(InUseError)
-    async def in_use(_: Request, error: InUseError) -> JSONResponse:
-        return JSONResponse({"detail": str(error), "references": error.references},
-                            status_code=status.HTTP_409_CONFLICT)
-
-    @app.exception_handler(ConcurrencyError)
-    async def lost_race(request: Request, error: ConcurrencyError) -> JSONResponse:
+    def lost_race(request: Request, error: ConcurrencyError) -> Response:
         if "if-match" in request.headers:
-            return reply(status.HTTP_412_PRECONDITION_FAILED,
-                         f"{error}: reload it and apply your change again")
-        return reply(status.HTTP_409_CONFLICT, f"{error}: concurrent changes, try again")
+            return problem(status.HTTP_412_PRECONDITION_FAILED,
+                           f"{error}: reload it and apply your change again")
+        return problem(status.HTTP_409_CONFLICT, f"{error}: concurrent changes, try again")
+
+    problems.install(app, {
+        NotFoundError: status.HTTP_404_NOT_FOUND,
+        InvalidError: invalid,
+        ConflictError: status.HTTP_409_CONFLICT,
+        InUseError: lambda _, error: problem(status.HTTP_409_CONFLICT, str(error),
+                                             references=error.references),
+        store.EventTooLargeError: status.HTTP_413_CONTENT_TOO_LARGE,
+        ConcurrencyError: lost_race,
+        **document_errors.ERROR_STATUSES,
+    })

@@ -2,13 +2,12 @@
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request, Response, status
 
 from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
 from portalflow_documents import http as document_errors
 from portalflow_documents.store import blob_store
-from portalflow_eventing import health, store
+from portalflow_eventing import health, problems, store
 from portalflow_eventing.observability import FASTAPI_TELEMETRY, configure_logging, instrument
 from portalflow_eventing.problems import problem
 from portalflow_eventing.runtime import Subscription, running
@@ -55,31 +54,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stream.router)
     app.include_router(health.router())
 
-    @app.exception_handler(NotFoundError)
-    async def not_found(_: Request, error: NotFoundError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=status.HTTP_404_NOT_FOUND)
-
-    @app.exception_handler(ActionNotAllowedError)
-    async def not_allowed(_: Request, error: ActionNotAllowedError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=status.HTTP_409_CONFLICT)
-
-    @app.exception_handler(InvalidActionError)
-    async def invalid(_: Request, error: InvalidActionError) -> JSONResponse:
-        detail = [{"loc": list(loc), "msg": message, "type": "value_error"}
-                  for loc, message in error.problems]
-        return JSONResponse({"detail": detail},
-                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-    @app.exception_handler(StepIncompleteError)
-    async def incomplete(_: Request, error: StepIncompleteError) -> JSONResponse:
-        return JSONResponse({"detail": str(error), "missing": error.missing},
-                            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-    document_errors.add_error_handlers(app)
     store.limit_event_size(settings.max_event_bytes)
-
-    @app.exception_handler(store.EventTooLargeError)
-    async def event_too_large(_: Request, error: store.EventTooLargeError) -> JSONResponse:
-        return problem(status.HTTP_413_CONTENT_TOO_LARGE, str(error))
-
+    _map_errors(app)
     return app
+
+
+def _map_errors(app: FastAPI) -> None:
+    def invalid(_: Request, error: InvalidActionError) -> Response:
+        return problem(status.HTTP_422_UNPROCESSABLE_CONTENT, "some values were not accepted",
+                       errors=[{"loc": list(loc), "msg": message, "type": "value_error"}
+                               for loc, message in error.problems])
+
+    problems.install(app, {
+        NotFoundError: status.HTTP_404_NOT_FOUND,
+        ActionNotAllowedError: status.HTTP_409_CONFLICT,
+        InvalidActionError: invalid,
+        StepIncompleteError: lambda _, error: problem(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                                      str(error), missing=error.missing),
+        store.EventTooLargeError: status.HTTP_413_CONTENT_TOO_LARGE,
+        **document_errors.ERROR_STATUSES,
+    })

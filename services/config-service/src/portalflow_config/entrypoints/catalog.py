@@ -16,13 +16,15 @@ from portalflow_config.entrypoints.catalog_schemas import (
     PortalSettingsPublic,
 )
 from portalflow_config.entrypoints.deps import FlowEditor, FlowReader, IfMatch, Pool
+from portalflow_config.entrypoints.problem_schemas import REFUSALS
 from portalflow_contracts.events.catalog import (
     DynamicFieldDefined,
     DynamicFieldUpdated,
     PortalSettingsSaved,
 )
+from portalflow_eventing.checked_input import CheckedRoute
 
-router = APIRouter(tags=["settings"])
+router = APIRouter(tags=["settings"], route_class=CheckedRoute, responses=REFUSALS)
 CREATED = status.HTTP_201_CREATED
 
 

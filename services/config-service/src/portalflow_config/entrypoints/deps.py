@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from portalflow_config.application.unit_of_work import Caller
 from portalflow_config.entrypoints import auth
+from portalflow_eventing.checked_input import MAX_INTEGER
 
 _bearer = HTTPBearer(auto_error=False, description="Admin JWT with `org` and `permissions`.")
 
@@ -47,11 +48,12 @@ def requires(permission: str):
 async def _if_match(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> int | None:
     if if_match is None:
         return None
-    try:
-        return int(if_match.strip('W/"'))
-    except ValueError:
+    version = if_match.strip('W/"')
+    if not (version.isascii() and version.isdigit() and len(version) <= 10) \
+            or int(version) > MAX_INTEGER:
         raise HTTPException(status.HTTP_400_BAD_REQUEST,
-                            'If-Match must be an ETag this API returned, like "3"') from None
+                            'If-Match must be an ETag this API returned, like "3"')
+    return int(version)
 
 
 Pool = Annotated[asyncpg.Pool, Depends(_pool)]

@@ -7,10 +7,13 @@ from fastapi.responses import StreamingResponse
 
 from portalflow_config.domain.errors import NotFoundError
 from portalflow_config.entrypoints.deps import OpportunityReader, OpportunityWriter, Pool
+from portalflow_config.entrypoints.problem_schemas import REFUSALS
 from portalflow_contracts.values import DocumentRef
 from portalflow_documents import http, uploads
+from portalflow_eventing.checked_input import CheckedRoute
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"])
+router = APIRouter(prefix="/v1/documents", tags=["documents"],
+                   route_class=CheckedRoute, responses=REFUSALS)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="upload_document")

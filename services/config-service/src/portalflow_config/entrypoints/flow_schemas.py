@@ -15,6 +15,7 @@ from portalflow_contracts.events.flow import (
     FieldBinding,
 )
 from portalflow_contracts.values import STRICT, ExternalAction, Id, LocalizedText, PanelKey
+from portalflow_eventing.checked_input import MAX_INTEGER
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -38,6 +39,7 @@ Icon = Annotated[str, AfterValidator(_icon),
 Colour = Annotated[str, AfterValidator(_colour),
                    Field(description="`#rrggbb`.", examples=["#f5a623"])]
 Position = Annotated[int | None, Field(
+    ge=0, le=MAX_INTEGER,
     description="Index among its siblings, 0 first; default: at the end.")]
 
 

@@ -16,8 +16,10 @@ from portalflow_config.entrypoints.flow_schemas import (
     SubstateAdd,
     SubstateOrder,
 )
+from portalflow_config.entrypoints.problem_schemas import REFUSALS
+from portalflow_eventing.checked_input import CheckedRoute
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute, responses=REFUSALS)
 TYPE = "/{opportunity_type_id}"
 
 

@@ -8,9 +8,11 @@ from pydantic import BaseModel
 from portalflow_config.application.flows import load_flow
 from portalflow_config.application.opportunities import load_opportunity
 from portalflow_config.entrypoints.deps import FlowReader, OpportunityReader, Pool
+from portalflow_config.entrypoints.problem_schemas import REFUSALS
 from portalflow_eventing import store
+from portalflow_eventing.checked_input import CheckedRoute
 
-router = APIRouter(tags=["history"])
+router = APIRouter(tags=["history"], route_class=CheckedRoute, responses=REFUSALS)
 
 
 class Change(BaseModel):

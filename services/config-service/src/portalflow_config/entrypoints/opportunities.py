@@ -20,13 +20,16 @@ from portalflow_config.entrypoints.opportunity_schemas import (
     PortalAccessPublic,
     SubstateMove,
 )
+from portalflow_config.entrypoints.problem_schemas import REFUSALS
 from portalflow_contracts.events.opportunity import (
     InstallerAssigned,
     OfferIssued,
     OpportunityOpened,
 )
+from portalflow_eventing.checked_input import CheckedRoute
 
-router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"])
+router = APIRouter(prefix="/v1/opportunities", tags=["opportunities"],
+                   route_class=CheckedRoute, responses=REFUSALS)
 
 
 async def _respond(pool, caller: Caller, opportunity_id: str,

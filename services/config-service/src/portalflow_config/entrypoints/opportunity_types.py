@@ -19,6 +19,7 @@ from portalflow_config.entrypoints.flow_schemas import (
     StatePortalInfo,
     SubstatePortalConfig,
 )
+from portalflow_config.entrypoints.problem_schemas import REFUSALS
 from portalflow_contracts.events.flow import (
     ExternalActionMapped,
     OpportunityTypeCreated,
@@ -28,8 +29,10 @@ from portalflow_contracts.events.flow import (
     SubstatePortalConfigSaved,
 )
 from portalflow_contracts.values import ExternalAction
+from portalflow_eventing.checked_input import CheckedRoute
 
-router = APIRouter(prefix="/v1/opportunity-types", tags=["opportunity types"])
+router = APIRouter(prefix="/v1/opportunity-types", tags=["opportunity types"],
+                   route_class=CheckedRoute, responses=REFUSALS)
 
 
 @router.get("", operation_id="list_opportunity_types")

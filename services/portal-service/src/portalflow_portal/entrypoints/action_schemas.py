@@ -5,6 +5,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from portalflow_contracts.values import DocumentRef
+from portalflow_eventing.checked_input import MAX_INTEGER
+from portalflow_eventing.problems import Problem
 
 SQUARE_ROOF = {"type": "FeatureCollection", "features": [{
     "type": "Feature", "properties": {"name": "south face"},
@@ -21,8 +23,9 @@ class FieldValueUpdate(BaseModel):
 
 
 class ConditionAcceptance(BaseModel):
-    version: int = Field(ge=1, description="The version of the condition's text the customer "
-                                           "read; it must be the current one.", examples=[1])
+    version: int = Field(ge=1, le=MAX_INTEGER,
+                         description="The version of the condition's text the customer "
+                                     "read; it must be the current one.", examples=[1])
 
 
 class DrawingUpdate(BaseModel):
@@ -61,6 +64,8 @@ class Missing(BaseModel):
         description="Conditions not accepted at their current version.")
 
 
-class StepIncomplete(BaseModel):
-    detail: str
-    missing: Missing
+class StepIncomplete(Problem):
+    """A 422 of `complete`: the step's problem details, with what is missing."""
+
+    missing: Missing | None = Field(
+        None, description="What the step still needs; absent when a value was not accepted.")

@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile as FormFile
 
 from portalflow_documents import http as documents
 from portalflow_documents.uploads import CHUNK
+from portalflow_eventing.checked_input import CheckedRoute
 from portalflow_portal.adapters.idempotency import HEADER, IdempotencyKey
 from portalflow_portal.application import actions
 from portalflow_portal.entrypoints.action_schemas import (
@@ -24,15 +25,12 @@ from portalflow_portal.entrypoints.action_schemas import (
     StepIncomplete,
 )
 from portalflow_portal.entrypoints.deps import CorrelationId, Locales, Pool, Token
+from portalflow_portal.entrypoints.problem_schemas import ACTIONS
 
-router = APIRouter(prefix="/v1/portal/opportunities/{opportunity_id}", tags=["portal"])
+router = APIRouter(prefix="/v1/portal/opportunities/{opportunity_id}", tags=["portal"],
+                   route_class=CheckedRoute, responses=ACTIONS)
 
 ACCEPTED = status.HTTP_202_ACCEPTED
-REFUSALS = {404: {"description": "No such opportunity for this token, or nothing of that id."},
-            409: {"description": "The action does not fit the current step."},
-            422: {"description": "A value is not accepted; `loc` names it."}}
-UPLOAD_REFUSALS = {**REFUSALS, 413: {"description": "The file is larger than the limit."},
-                   415: {"description": "The bytes are not a PDF, JPEG, PNG, HEIC or WebP."}}
 
 
 async def _idempotency_key(request: Request, key: Annotated[str | None, Header(
@@ -80,15 +78,14 @@ Actor = Annotated[actions.Customer, Depends(_actor)]
 Uploads = Annotated[actions.Uploads, Depends(_uploads)]
 
 
-@router.put("/fields/{field_id}", status_code=ACCEPTED, operation_id="set_field_value",
-            responses=REFUSALS)
+@router.put("/fields/{field_id}", status_code=ACCEPTED, operation_id="set_field_value")
 async def set_field_value(field_id: str, body: FieldValueUpdate, customer: Actor) -> Accepted:
     """Set (null: clear) an editable field of the current documentation panel."""
     return Accepted(**await actions.set_field_value(customer, field_id, body.value))
 
 
 @router.post("/fields/{field_id}/document", status_code=ACCEPTED,
-             operation_id="upload_field_document", responses=UPLOAD_REFUSALS)
+             operation_id="upload_field_document")
 async def upload_field_document(field_id: str, file: UploadFile, customer: Actor,
                                 uploads: Uploads) -> DocumentAccepted:
     """Upload the document of an editable file field of the current documentation panel."""
@@ -97,7 +94,7 @@ async def upload_field_document(field_id: str, file: UploadFile, customer: Actor
 
 @router.get("/documents/{document_id}", operation_id="download_document",
             response_class=StreamingResponse, responses={
-                200: {"content": {"application/pdf": {}, "image/*": {}}}, 404: REFUSALS[404]})
+                200: {"content": {"application/pdf": {}, "image/*": {}}}})
 async def download_document(document_id: str, customer: Reader,
                             request: Request) -> StreamingResponse:
     """Download a document of this opportunity: the customer's uploads and what is shared."""
@@ -106,7 +103,7 @@ async def download_document(document_id: str, customer: Reader,
 
 
 @router.post("/conditions/{condition_id}/accept", status_code=ACCEPTED,
-             operation_id="accept_condition", responses=REFUSALS)
+             operation_id="accept_condition")
 async def accept_condition(condition_id: str, body: ConditionAcceptance,
                            customer: Actor) -> Accepted:
     """Accept a condition of the current step at its current version."""
@@ -114,7 +111,7 @@ async def accept_condition(condition_id: str, body: ConditionAcceptance,
 
 
 @router.post("/complete", status_code=ACCEPTED, operation_id="complete_step", responses={
-    **REFUSALS, 422: {"model": StepIncomplete, "description": "Exactly what is missing."}})
+    422: {"model": StepIncomplete, "description": "Exactly what is missing."}})
 async def complete_step(customer: Actor, locales: Locales, request: Request) -> Accepted:
     """Complete the current documentation step: every required field filled, every condition
     accepted at its current version."""
@@ -122,22 +119,20 @@ async def complete_step(customer: Actor, locales: Locales, request: Request) -> 
         customer, locales, request.app.state.settings.default_locale))
 
 
-@router.put("/drawing", status_code=ACCEPTED, operation_id="submit_drawing",
-            responses=REFUSALS)
+@router.put("/drawing", status_code=ACCEPTED, operation_id="submit_drawing")
 async def submit_drawing(body: DrawingUpdate, customer: Actor) -> DrawingAccepted:
     """Submit the roof drawing on the drawing panel; the answer gives its area in m²."""
     return DrawingAccepted(**await actions.submit_drawing(customer, body.roof))
 
 
-@router.post("/offers/{offer_id}/accept", status_code=ACCEPTED, operation_id="accept_offer",
-             responses=REFUSALS)
+@router.post("/offers/{offer_id}/accept", status_code=ACCEPTED, operation_id="accept_offer")
 async def accept_offer(offer_id: str, customer: Actor) -> Accepted:
     """Accept an open offer; the opportunity moves on once config-service applies it."""
     return Accepted(**await actions.accept_offer(customer, offer_id))
 
 
 @router.post("/contracts/{contract_id}/signed", status_code=ACCEPTED,
-             operation_id="upload_signed_contract", responses=UPLOAD_REFUSALS)
+             operation_id="upload_signed_contract")
 async def upload_signed_contract(contract_id: str, file: UploadFile, customer: Actor,
                                  uploads: Uploads) -> DocumentAccepted:
     """Upload the signed copy of a contract shown on the contract-signing panel."""
@@ -145,8 +140,7 @@ async def upload_signed_contract(contract_id: str, file: UploadFile, customer: A
         customer, uploads, contract_id, file))
 
 
-@router.post("/reactivate", status_code=ACCEPTED, operation_id="request_reactivation",
-             responses=REFUSALS)
+@router.post("/reactivate", status_code=ACCEPTED, operation_id="request_reactivation")
 async def request_reactivation(customer: Actor) -> Accepted:
     """Ask to reactivate the opportunity from the finalization-failed panel."""
     return Accepted(**await actions.request_reactivation(customer))

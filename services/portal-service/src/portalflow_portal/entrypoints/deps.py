@@ -1,5 +1,6 @@
 """FastAPI dependencies of the customer API."""
 
+import re
 from typing import Annotated
 from uuid import uuid4
 
@@ -28,15 +29,27 @@ async def _token(
     return credentials.credentials
 
 
+# RFC 9110 §12.5.4 and §12.4.2: a language range, then optionally a weight of 0 to 1.
+_LANGUAGE = re.compile(r"(\*|[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)"
+                       r"(?:[ \t]*;[ \t]*[qQ]=(0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?))?")
+
+
 def accepted_locales(accept_language: str | None) -> list[str]:
-    """Languages of an Accept-Language header, best first (`es-ES` also offers `es`)."""
+    """Languages of an Accept-Language header, best first (`es-ES` also offers `es`); 400 for
+    a header that does not follow RFC 9110."""
     if not accept_language:
         return []
     ranked = []
     for position, part in enumerate(accept_language.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
-        ranked.append((-quality, position, tag.strip()))
+        if not part.strip():
+            continue  # the list syntax allows empty elements
+        if (matched := _LANGUAGE.fullmatch(part.strip())) is None:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, (
+                f"Accept-Language: {part.strip()!r:.40} is not a language range with an "
+                "optional weight from 0 to 1 of at most three decimals, like `es-ES;q=0.8`"))
+        tag, quality = matched.group(1), float(matched.group(2) or 1)
+        if quality > 0:  # q=0 means "not acceptable"
+            ranked.append((-quality, position, tag))
     locales: list[str] = []
     for *_, tag in sorted(ranked):
         for candidate in (tag, tag.split("-")[0]):

@@ -2,10 +2,13 @@
 
 from fastapi import APIRouter, Request, Response, status
 
+from portalflow_eventing.checked_input import CheckedRoute
 from portalflow_portal.entrypoints.deps import DOCUMENTED_PARAMETERS, accepted_locales, bearer_token
+from portalflow_portal.entrypoints.problem_schemas import READS
 from portalflow_portal.entrypoints.schemas import PortalView
 
-router = APIRouter(prefix="/v1/portal/opportunities/{opportunity_id}", tags=["portal"])
+router = APIRouter(prefix="/v1/portal/opportunities/{opportunity_id}", tags=["portal"],
+                   route_class=CheckedRoute, responses=READS)
 
 # The view depends on who asks and in which language; only the customer's browser may keep it.
 VIEW_HEADERS = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Accept-Language"}

@@ -5,12 +5,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from portalflow_eventing.checked_input import CheckedRoute
 from portalflow_portal.adapters import live
 from portalflow_portal.application import portal
 from portalflow_portal.domain.errors import NotFoundError
 from portalflow_portal.entrypoints.deps import Locales, Token
+from portalflow_portal.entrypoints.problem_schemas import READS
 
-router = APIRouter(prefix="/v1/portal/opportunities/{opportunity_id}", tags=["portal"])
+router = APIRouter(prefix="/v1/portal/opportunities/{opportunity_id}", tags=["portal"],
+                   route_class=CheckedRoute, responses=READS)
 
 PING_SECONDS = 15
 VIEW_EVENT = "view"
