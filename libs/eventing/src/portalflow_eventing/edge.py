@@ -56,7 +56,10 @@ class BodyLimit:
         if chunked is None and (length is None or length == b"0"):
             return await self.app(scope, receive, send)  # no body: nothing to count
         limit = self.limit(scope["method"], scope["path"])
-        if length is not None and int(length) > limit:  # the server checked it is a number
+        if length is not None and not length.isdigit():
+            return await problem(400, "Content-Length must be one whole number of bytes",
+                                 headers={"Connection": "close"})(scope, receive, send)
+        if length is not None and int(length) > limit:
             return await _too_large(limit)(scope, receive, send)
         await self._counted(scope, receive, send, limit)
 
