@@ -17,6 +17,7 @@ from portalflow_eventing.problems import MEDIA_TYPE
 
 log = logging.getLogger(__name__)
 
+
 class HeadTooLargeError(Exception):
     """The request head passed a limit; raised inside a parser callback to stop parsing."""
 
@@ -34,17 +35,18 @@ def _answer(status: HTTPStatus, detail: str) -> bytes:
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a bounded head (431) and deadlines for slow clients.
 
-    The head deadline runs from the connection, or from the first byte of each next request,
-    until the head is complete; uvicorn's keep-alive timeout covers the idle wait between
-    requests. While a body arrives, a connection silent for the body idle timeout is closed;
-    reading paused by flow control (the app is not reading) does not count as silent.
+    The head deadline runs from the connection, or from the first read that leaves a next
+    request's head incomplete, until the head is complete; uvicorn's keep-alive timeout covers
+    the idle wait between requests. While a body arrives, a connection silent for the body
+    idle timeout is closed; reading paused by flow control (the app is not reading) does not
+    count as silent.
     """
 
     limits = HttpSettings.model_construct()  # the defaults; `bounded_protocol` binds others
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._head_bytes = self._head_read = self._header_count = 0
+        self._head_read = self._reading = 0
         self._in_head = self._in_body = False
         self._refusal: tuple[HTTPStatus, str] | None = None
         self._head_timer: TimerHandle | None = None
@@ -59,12 +61,16 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refusal is not None:
             return  # answered and closing: nothing more is parsed
+        self._reading = len(data)
         super().data_received(data)
         if self._in_head:
-            # A header still incomplete is buffered by the parser, not yet seen by on_header.
+            # A head still incomplete is buffered by the parser: counted here, as it arrives.
             self._head_read += len(data)
             if self._head_read > self.limits.http_max_head_bytes:
                 self._refuse_head()
+            elif self._head_timer is None:
+                # Armed here, not when a request begins: most heads arrive in one read.
+                self._arm_head_timer()
         elif self._in_body:
             # Armed here, not when the head completes: most requests end in the same read.
             self._last_read = self.loop.time()
@@ -74,25 +80,22 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._head_bytes = self._head_read = self._header_count = 0
+        self._head_read = 0
         self._in_head = True
-        if self._head_timer is None:
-            self._arm_head_timer()
 
-    def on_url(self, url: bytes) -> None:
-        self._count(len(url))
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_count += 1
-        if self._header_count > self.limits.http_max_headers:
+    def on_headers_complete(self) -> None:
+        # Checked once the head is parsed (a head still arriving is counted in data_received):
+        # cheaper than a check per header, and what is held meanwhile is bounded by the bytes.
+        if len(self.headers) > self.limits.http_max_headers:
             self._refusal = (HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                              f"at most {self.limits.http_max_headers} headers are accepted")
             raise HeadTooLargeError
-        self._count(len(name) + len(value) + 4)
-        super().on_header(name, value)
-
-    def on_headers_complete(self) -> None:
+        limit = self.limits.http_max_head_bytes
+        # The head is within what was read for it: measured only when that is over the limit.
+        if self._head_read + self._reading > limit and len(self.url) + sum(
+                len(name) + len(value) + 4 for name, value in self.headers) > limit:
+            self._refusal = (HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, self._head_detail())
+            raise HeadTooLargeError
         self._in_head = False
         if self._head_timer is not None:
             self._head_timer.cancel()
@@ -111,12 +114,6 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._refusal is None:
             return super().send_400_response(msg)
         self._close_with(*self._refusal)
-
-    def _count(self, size: int) -> None:
-        self._head_bytes += size
-        if self._head_bytes > self.limits.http_max_head_bytes:
-            self._refusal = (HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, self._head_detail())
-            raise HeadTooLargeError
 
     def _head_detail(self) -> str:
         return (f"the request line and headers may take at most "
