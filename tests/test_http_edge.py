@@ -167,6 +167,7 @@ def test_correlation_ids_are_bounded_in_length_and_characters(edge):
     for bad in ("x" * 129, "a b", "<script>", "ñ"):
         answer = client.get("/healthz", headers={"X-Correlation-Id": bad.encode()})
         assert answer.status_code == 400, bad
+        assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.json()["errors"][0]["loc"] == ["header", "X-Correlation-Id"]
     huge = push(edge.config.port, request_head("GET", "/healthz", {
         "X-Correlation-Id": "x" * (1100 * 1024)}))

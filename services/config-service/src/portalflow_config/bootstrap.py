@@ -55,8 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        audience=settings.jwt_audience, rate_limit=settings.rate_limit_admin)
     app.add_middleware(BodyLimit, default=settings.max_json_bytes, routes=[
         ("POST", r"/v1/documents", upload_body_limit(settings.max_upload_bytes))])
-    app.add_middleware(ResponseDefaults)
     instrument(app, settings.otel_exporter_otlp_endpoint, settings.metrics_token)
+    app.add_middleware(ResponseDefaults)  # outermost: every answer, the middleware's own too
     app.state.blobs = blob_store(settings)
     for module in (opportunity_types, opportunities, catalog, documents, history):
         app.include_router(module.router)

@@ -59,8 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ("POST", rf"{OPPORTUNITY}/fields/[^/]+/document", upload),
         ("POST", rf"{OPPORTUNITY}/contracts/[^/]+/signed", upload),
         ("PUT", rf"{OPPORTUNITY}/drawing", settings.max_drawing_bytes)])
-    app.add_middleware(ResponseDefaults)
     instrument(app, settings.otel_exporter_otlp_endpoint, settings.metrics_token)
+    app.add_middleware(ResponseDefaults)  # outermost: every answer, the middleware's own too
     app.include_router(http.router)
     app.include_router(actions.router)
     app.include_router(stream.router)
