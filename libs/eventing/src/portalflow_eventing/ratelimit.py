@@ -18,8 +18,8 @@ class EventLoopStorage(Storage, MovingWindowSupport):
     deque, trimmed when the key is used, and keys idle for a whole window swept now and then.
 
     limits' own MemoryStorage expires entries from a thread it starts again every 10 ms while
-    requests come; that thread takes the GIL from the event loop, and the portal's reads fell
-    by a third with it (`make bench`, reads). Not thread-safe: one event loop uses it.
+    requests come, and that thread takes the GIL from the event loop on every hot read (see
+    `make bench`'s portal reads). Not thread-safe: one event loop uses it.
     """
 
     STORAGE_SCHEME = ["portalflow-event-loop"]
