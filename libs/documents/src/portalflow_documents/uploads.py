@@ -20,6 +20,10 @@ class UnsupportedTypeError(Exception):
 def safe_file_name(name: str | None) -> str:
     """The last path component, printable, at most 255 characters; never empty."""
     name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    # Format characters (category Cf) are invisible: bidi overrides and isolates (U+202A–E,
+    # U+2066–9), marks and zero-width ones make `invoice<U+202E>fdp.exe` read
+    # as `invoiceexe.pdf`.
+    name = "".join(char for char in name if unicodedata.category(char) != "Cf")
     name = re.sub(r"[\x00-\x1f\x7f\"<>:|?*]", "_", name).strip(" .")
     return name[-255:] or "document"
 

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import asyncpg
-import uvicorn
 
 from portalflow_eventing.migrations import migrate
+from portalflow_eventing.server import serve as serve_app
 from portalflow_eventing.settings import EventingSettings
 
 
@@ -21,9 +21,7 @@ def service_parser(prog: str, description: str, app_factory: str, port: int,
     serve = commands.add_parser("serve", help="run the API with its relay and consumers")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=port)
-    serve.set_defaults(run=lambda args: uvicorn.run(
-        app_factory, factory=True, host=args.host, port=args.port, log_config=None,
-        access_log=False))
+    serve.set_defaults(run=lambda args: serve_app(app_factory, args.host, args.port))
     commands.add_parser("migrate", help="apply the database migrations and exit").set_defaults(
         run=lambda _: asyncio.run(_migrate(settings().database_url, migrations)))
     return parser, commands

@@ -1,18 +1,24 @@
 """Structured JSON logs with the correlation id, request metrics, `/metrics`, optional tracing."""
 
+import hmac
 import logging
+import re
 import sys
 import time
 
 import structlog
 from asgi_correlation_id import CorrelationIdMiddleware, correlation_id
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portalflow_eventing.metrics import HTTP_REQUESTS
+from portalflow_eventing.problems import problem
 
 CORRELATION_HEADER = "X-Correlation-Id"
+CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+"""What a correlation id may be: a UUID, a W3C trace id, `svc:1234.5`; it is copied into every
+event the request causes, so its size is bounded."""
 
 FASTAPI_TELEMETRY = {"tracing": False, "metrics": False, "logs": False}
 """FastAPI's own OpenTelemetry instruments, off (`FastAPI(telemetry=...)`): `instrument` times
@@ -70,16 +76,47 @@ class RequestMetrics:
                 time.perf_counter() - started)
 
 
-def instrument(app: FastAPI, otlp_endpoint: str | None = None) -> None:
-    """Correlation ids in and out, a duration per request, `/metrics`, tracing if configured."""
+class InvalidCorrelationIdError(Exception):
+    pass
+
+
+def _valid_correlation_id(value: str) -> bool:
+    if CORRELATION_ID.fullmatch(value) is None:
+        raise InvalidCorrelationIdError
+    return True
+
+
+class CorrelationIds(CorrelationIdMiddleware):
+    """asgi-correlation-id's middleware, answering 400 to an id it would otherwise replace."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except InvalidCorrelationIdError:  # raised by the validator, before the app runs
+            await problem(400, f"{CORRELATION_HEADER} must be 1 to 128 characters of "
+                               "A-Z, a-z, 0-9 and . _ : -", errors=[{
+                                   "loc": ["header", CORRELATION_HEADER], "type": "value_error",
+                                   "msg": "1 to 128 characters of A-Z a-z 0-9 . _ : -"}],
+                          )(scope, receive, send)
+
+
+def instrument(app: FastAPI, otlp_endpoint: str | None = None,
+               metrics_token: str | None = None) -> None:
+    """Correlation ids in and out, a duration per request, `/metrics` (behind `metrics_token`
+    if given), tracing if configured."""
 
     app.add_middleware(RequestMetrics)
-    app.add_middleware(CorrelationIdMiddleware, header_name=CORRELATION_HEADER,
-                       validator=None)
+    app.add_middleware(CorrelationIds, header_name=CORRELATION_HEADER,
+                       validator=_valid_correlation_id)
     metrics = APIRouter(tags=["health"])
+    expected = f"Bearer {metrics_token}".encode() if metrics_token else None
 
     @metrics.get("/metrics", operation_id="metrics", include_in_schema=False)
-    def prometheus() -> Response:
+    def prometheus(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode()
+        if expected is not None and not hmac.compare_digest(given, expected):
+            return problem(401, "/metrics needs the bearer token set in METRICS_TOKEN",
+                           headers={"WWW-Authenticate": "Bearer"})
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(metrics)

@@ -19,10 +19,12 @@ from portalflow_config.entrypoints import (
     opportunities,
     opportunity_types,
 )
+from portalflow_config.entrypoints.authentication import AdminAuthentication
 from portalflow_contracts.topics import CUSTOMER_EVENTS
 from portalflow_documents import http as document_errors
 from portalflow_documents.store import blob_store
 from portalflow_eventing import health, problems, store
+from portalflow_eventing.edge import BodyLimit, ResponseDefaults, upload_body_limit
 from portalflow_eventing.observability import FASTAPI_TELEMETRY, configure_logging, instrument
 from portalflow_eventing.problems import problem
 from portalflow_eventing.runtime import Subscription, running
@@ -48,7 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   telemetry=FASTAPI_TELEMETRY,
                   description="Admin API: flows, their portal config, opportunities.")
     app.state.settings = settings
-    instrument(app, settings.otel_exporter_otlp_endpoint)
+    # Innermost first: authentication, then body limits, so either refuses before any read.
+    app.add_middleware(AdminAuthentication, secret=settings.jwt_secret,
+                       audience=settings.jwt_audience, rate_limit=settings.rate_limit_admin)
+    app.add_middleware(BodyLimit, default=settings.max_json_bytes, routes=[
+        ("POST", r"/v1/documents", upload_body_limit(settings.max_upload_bytes))])
+    instrument(app, settings.otel_exporter_otlp_endpoint, settings.metrics_token)
+    app.add_middleware(ResponseDefaults)  # outermost: every answer, the middleware's own too
     app.state.blobs = blob_store(settings)
     for module in (opportunity_types, opportunities, catalog, documents, history):
         app.include_router(module.router)

@@ -8,6 +8,7 @@ from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
 from portalflow_documents import http as document_errors
 from portalflow_documents.store import blob_store
 from portalflow_eventing import health, problems, store
+from portalflow_eventing.edge import BodyLimit, ResponseDefaults, upload_body_limit
 from portalflow_eventing.observability import FASTAPI_TELEMETRY, configure_logging, instrument
 from portalflow_eventing.problems import problem
 from portalflow_eventing.runtime import Subscription, running
@@ -21,8 +22,10 @@ from portalflow_portal.domain.errors import (
     StepIncompleteError,
 )
 from portalflow_portal.entrypoints import actions, http, stream
+from portalflow_portal.entrypoints.access import CustomerAccess
 
 READ_MODEL_GROUP = "portal-service.read-model"
+OPPORTUNITY = "/v1/portal/opportunities/[^/]+"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,7 +51,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Customer API: what the customer sees and may do in the portal.")
     app.state.settings = settings
     app.state.blobs = blob_store(settings)
-    instrument(app, settings.otel_exporter_otlp_endpoint)
+    app.state.streams = stream.StreamCap(settings.max_streams_per_token)
+    # Innermost first: the token, then body limits, so either refuses before any read.
+    app.add_middleware(CustomerAccess, rate_limit=settings.rate_limit_customer)
+    upload = upload_body_limit(settings.max_upload_bytes)
+    app.add_middleware(BodyLimit, default=settings.max_json_bytes, routes=[
+        ("POST", rf"{OPPORTUNITY}/fields/[^/]+/document", upload),
+        ("POST", rf"{OPPORTUNITY}/contracts/[^/]+/signed", upload),
+        ("PUT", rf"{OPPORTUNITY}/drawing", settings.max_drawing_bytes)])
+    instrument(app, settings.otel_exporter_otlp_endpoint, settings.metrics_token)
+    app.add_middleware(ResponseDefaults)  # outermost: every answer, the middleware's own too
     app.include_router(http.router)
     app.include_router(actions.router)
     app.include_router(stream.router)

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from portalflow_config.application.unit_of_work import Caller
 from portalflow_config.entrypoints import auth
+from portalflow_config.entrypoints.authentication import CLAIMS
 from portalflow_eventing.checked_input import MAX_INTEGER
 
 _bearer = HTTPBearer(auto_error=False, description="Admin JWT with `org` and `permissions`.")
@@ -20,22 +21,20 @@ async def _pool(request: Request) -> asyncpg.Pool:
 
 
 def requires(permission: str):
-    """A dependency that admits only tokens carrying `permission`."""
+    """A dependency that admits only tokens carrying `permission`.
+
+    `AdminAuthentication` verified the token before the body was read; `_bearer` stays for the
+    OpenAPI document's security scheme.
+    """
 
     async def caller(
         request: Request,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Caller:
-        if credentials is None:
+        claims = request.scope.get(CLAIMS)
+        if claims is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required",
                                 headers={"WWW-Authenticate": "Bearer"})
-        settings = request.app.state.settings
-        try:
-            claims = auth.verify(credentials.credentials, settings.jwt_secret,
-                                 settings.jwt_audience)
-        except auth.InvalidTokenError as error:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {error}",
-                                headers={"WWW-Authenticate": "Bearer"}) from error
         if permission not in claims.get("permissions", []):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"this action needs the permission {permission!r}")

@@ -56,7 +56,8 @@ async def _idempotency_key(request: Request, key: Annotated[str | None, Header(
         with suppress(ValueError):  # the same JSON, whatever its spacing and key order
             body = json.dumps(json.loads(body), sort_keys=True).encode()
         digest.update(body)
-    return IdempotencyKey(key, digest.hexdigest())
+    return IdempotencyKey(key, digest.hexdigest(),
+                          request.app.state.settings.idempotency_key_ttl_seconds)
 
 
 async def _reader(opportunity_id: str, token: Token, pool: Pool,

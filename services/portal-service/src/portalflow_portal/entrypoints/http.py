@@ -10,8 +10,9 @@ from portalflow_portal.entrypoints.schemas import PortalView
 router = APIRouter(prefix="/v1/portal/opportunities/{opportunity_id}", tags=["portal"],
                    route_class=CheckedRoute, responses=READS)
 
-# The view depends on who asks and in which language; only the customer's browser may keep it.
-VIEW_HEADERS = {"Cache-Control": "private, no-cache", "Vary": "Authorization, Accept-Language"}
+# Personal data, which depends on who asks and in which language: no cache may keep it (a
+# client that kept the ETag itself still gets 304).
+VIEW_HEADERS = {"Cache-Control": "no-store", "Vary": "Authorization, Accept-Language"}
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
