@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from portalflow_eventing.http_settings import HttpSettings
 from portalflow_eventing.store import MAX_EVENT_BYTES
 
 REQUIRED_OUTSIDE_DEVELOPMENT = ("database_url", "kafka_bootstrap_servers")
@@ -43,7 +44,7 @@ class KafkaSettings(BaseSettings):
         return self
 
 
-class EventingSettings(KafkaSettings):
+class EventingSettings(KafkaSettings, HttpSettings):
     """Read from the environment; the defaults suit the embedded development stack."""
 
     environment: str = Field("development", description="`development` or `production`.")
@@ -67,8 +68,6 @@ class EventingSettings(KafkaSettings):
     topic_check_interval_seconds: float = Field(
         5.0, gt=0, description="How often a service checks that its topics exist with their "
                                "partition counts (a broker that lost its data is refilled).")
-    shutdown_timeout_seconds: float = Field(
-        10.0, gt=0, description="Bound of a service's shutdown, whatever its servers are doing.")
     database_pool_size: int = 10
     relay_batch_size: int = 500
     max_event_bytes: int = Field(MAX_EVENT_BYTES, gt=0, description=(

@@ -6,14 +6,13 @@ from pydantic import Field, model_validator
 
 from portalflow_documents import settings as documents
 from portalflow_documents.settings import DocumentSettings
-from portalflow_eventing.http_settings import HttpSettings
 from portalflow_eventing.settings import EventingSettings
 
 DEV_JWT_SECRET = "portalflow-development-secret-not-for-production"
 MIGRATIONS = (Path(__file__).resolve().parents[2] / "migrations", documents.MIGRATIONS)
 
 
-class Settings(EventingSettings, DocumentSettings, HttpSettings):
+class Settings(EventingSettings, DocumentSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/portalflow_config"
     jwt_secret: str = Field(DEV_JWT_SECRET, description="HS256 key of the admin API's tokens.")
     jwt_audience: str = "portalflow-admin"
