@@ -97,13 +97,6 @@ async def test_live_streams_per_token_are_capped(limited, opened):
             await stream.aclose()
 
 
-@pytest.fixture
-def embedded_broker(stack):
-    if stack.broker is None:
-        pytest.skip("pausing the broker needs the embedded one")
-    return stack.broker
-
-
 def trickle(port: int, token: str, stop: threading.Event) -> None:
     """A request whose body comes a byte at a time, slower than anyone would wait for."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
@@ -115,18 +108,15 @@ def trickle(port: int, token: str, stop: threading.Event) -> None:
                 sock.sendall(b" ")
 
 
-def test_sigterm_stops_a_service_within_its_bound_whatever_it_is_doing(
-        stack, embedded_broker, tmp_path):
+def test_sigterm_stops_a_service_within_its_bound_whatever_it_is_doing(own_broker, tmp_path):
     bound = 3.0
-    # Groups of their own: the member the watchdog ends never leaves its group.
-    with running_services(stack, tmp_path, SHUTDOWN_TIMEOUT_SECONDS=str(bound),
-                          CONSUMER_GROUP_SUFFIX=f".{uuid4().hex[:8]}") as services:
+    with running_services(own_broker, tmp_path, SHUTDOWN_TIMEOUT_SECONDS=str(bound)) as services:
         admin = services.admin()
         flow = configure_flow(admin)
         stop = threading.Event()
         slow = threading.Thread(target=trickle, args=(
             services.config.port, admin.headers["Authorization"].split()[1], stop))
-        embedded_broker.pause()
+        own_broker.broker.pause()
         try:
             for _ in range(3):  # events the relay cannot publish
                 open_with_access(admin, flow, "Documentación", offers=0)
@@ -139,6 +129,6 @@ def test_sigterm_stops_a_service_within_its_bound_whatever_it_is_doing(
             stopped = time.monotonic() - started
         finally:
             stop.set()
-            embedded_broker.resume()
+            own_broker.broker.resume()
     assert stopped < bound + 2, stopped
     assert code in (-signal.SIGTERM, 1), code  # its own end, or the watchdog's

@@ -1,7 +1,6 @@
 """Both services keep documents in one S3-compatible bucket: what one stores, the other serves."""
 
 from collections.abc import Iterator
-from uuid import uuid4
 
 import pytest
 from flows import ok
@@ -39,8 +38,6 @@ def s3_services(stack, bucket, tmp_path_factory) -> Iterator[Services]:
     endpoint, _ = bucket
     with running_services(stack, tmp_path_factory.mktemp("s3-service-logs"),
                           BLOB_STORE_URL="s3://documents/portalflow", S3_ENDPOINT_URL=endpoint,
-                          # a group of their own: all the events, beside the session's services
-                          CONSUMER_GROUP_SUFFIX=f".s3-{uuid4().hex[:8]}",
                           **CREDENTIALS) as running:
         yield running
 

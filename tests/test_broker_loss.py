@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -17,7 +16,7 @@ from flows import configure_flow, ok, open_with_access
 
 from portalflow_contracts.topics import CUSTOMER_EVENTS, OPPORTUNITIES, PARTITIONS
 from portalflow_devstack.broker import EmbeddedBroker
-from portalflow_devstack.processes import free_port, run_sync
+from portalflow_devstack.processes import run_sync
 from portalflow_devstack.services import COMMANDS
 from portalflow_devstack.testing import eventually, read_back, running_services
 
@@ -59,18 +58,11 @@ async def partition_counts(bootstrap: str) -> dict[str, int]:
         await admin.close()
 
 
-def test_a_broker_restarted_empty_is_refilled_and_nothing_is_applied_twice(stack, tmp_path):
-    if stack.postgres is None:
-        pytest.skip("needs the embedded servers: a broker of its own to restart empty")
-    broker = EmbeddedBroker(tmp_path, port=free_port())
-    broker.start()
-    own = replace(stack, kafka_bootstrap=broker.bootstrap, broker=broker)
-    try:
-        with running_services(own, tmp_path, TOPIC_CHECK_INTERVAL_SECONDS="1",
-                              BLOB_STORE_PATH=str(tmp_path / "blobs")) as services:
-            check(services, broker)
-    finally:
-        broker.stop()
+def test_a_broker_restarted_empty_is_refilled_and_nothing_is_applied_twice(own_broker,
+                                                                           tmp_path):
+    with running_services(own_broker, tmp_path, TOPIC_CHECK_INTERVAL_SECONDS="1",
+                          BLOB_STORE_PATH=str(tmp_path / "blobs")) as services:
+        check(services, own_broker.broker)
 
 
 def check(services, broker: EmbeddedBroker) -> None:

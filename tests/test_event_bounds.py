@@ -130,15 +130,13 @@ async def test_a_huge_or_non_numeric_roof_is_refused_before_any_geometry_work(se
     not_a_number = json.dumps({"roof": ROOF}).replace("40.4169", "NaN", 1)
     [error] = errors(customer.put(url, content=not_a_number,
                                   headers={"content-type": "application/json"}))
-    assert error["loc"] == ["body", "roof", "features", 0, "geometry"]
-    assert "each a finite JSON number" in error["msg"]
+    assert error["loc"][:5] == ["body", "roof", "features", 0, "geometry"]
+    assert "finite" in error["msg"]
     assert await outbox(services, opportunity_id) == []
 
 
 def test_the_limit_is_a_setting_of_each_service(stack, tmp_path):
-    # Groups of their own: in the session's groups they would take partitions from its services.
-    with running_services(stack, tmp_path, MAX_EVENT_BYTES="4096",
-                          CONSUMER_GROUP_SUFFIX=f".{uuid4().hex[:8]}") as small:
+    with running_services(stack, tmp_path, MAX_EVENT_BYTES="4096") as small:
         admin = small.admin()
         ok(admin.put("/v1/portal-settings", json={"locales": ["es"], "default_locale": "es"}))
         refused = admin.post("/v1/conditions", json={

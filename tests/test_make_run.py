@@ -63,18 +63,19 @@ def _offer_view(url: str, token: str, locale: str) -> dict:
     return view
 
 
-def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
+def _embedded_env() -> tuple[dict[str, str], int, int]:
+    """`make run`'s environment with ports of its own and no servers given: the embedded ones."""
     config_port, portal_port = free_port(), free_port()
     env = {key: value for key, value in os.environ.items()
            if key not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
     env.update(CONFIG_PORT=str(config_port), PORTAL_PORT=str(portal_port))
-    stderr_log = tmp_path / "portalflow-dev.log"
-    with stderr_log.open("w") as stderr:
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("portalflow-dev")), "run"],
-                                cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=stderr,
-                                text=True)
+    return env, config_port, portal_port
+
+
+def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
+    env, config_port, portal_port = _embedded_env()
+    proc, printed, stderr_log = _start_run(tmp_path, env, "portalflow-dev.log")
     try:
-        printed = _read_until_customer_token(proc, stderr_log)
         assert printed["config-service"] == f"http://127.0.0.1:{config_port}/docs"
         assert printed["portal-service"] == f"http://127.0.0.1:{portal_port}/docs"
         opportunity_id, customer_token = printed["demo opportunity"], printed["customer token"]
@@ -140,10 +141,7 @@ def _moved_on(url: str, token: str) -> dict:
 
 
 def test_make_run_keeps_its_data_and_its_services_end_with_it(tmp_path: Path) -> None:
-    config_port, portal_port = free_port(), free_port()
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
-    env.update(CONFIG_PORT=str(config_port), PORTAL_PORT=str(portal_port))
+    env, config_port, portal_port = _embedded_env()
     proc, printed, stderr_log = _start_run(tmp_path, env, "first.log")
     try:
         opportunity_id, token = printed["demo opportunity"], printed["customer token"]

@@ -2,24 +2,17 @@
 SIGTERM stops one within its bound whatever its servers are doing."""
 
 import signal
-from dataclasses import replace
-from uuid import uuid4
 
 import httpx
-import pytest
 from flows import configure_flow, ok, open_with_access
 
-from portalflow_devstack.broker import EmbeddedBroker
-from portalflow_devstack.processes import free_port
 from portalflow_devstack.testing import eventually, running_services
 
 
 def test_a_killed_portal_answers_reads_while_its_group_join_is_pending(stack, tmp_path):
     # The dead member stays in its group until its session times out: a long timeout keeps the
     # restarted one's join pending for seconds after its port opens, whatever the machine's speed.
-    # Groups of their own: in the session's groups they would take partitions from its services.
     with running_services(stack, tmp_path, KAFKA_SESSION_TIMEOUT_MS="15000",
-                          CONSUMER_GROUP_SUFFIX=f".{uuid4().hex[:8]}",
                           BLOB_STORE_PATH=str(tmp_path / "blobs")) as services:
         admin = services.admin()
         flow = configure_flow(admin)
@@ -50,23 +43,16 @@ def test_a_killed_portal_answers_reads_while_its_group_join_is_pending(stack, tm
         assert httpx.get(f"{services.portal.url}/readyz").status_code == 200
 
 
-def test_sigterm_stops_a_service_within_its_bound_with_the_broker_unanswering(stack, tmp_path):
-    if stack.postgres is None:
-        pytest.skip("needs the embedded servers: a broker of its own to take away")
-    broker = EmbeddedBroker(tmp_path, port=free_port())
-    broker.start()
-    own = replace(stack, kafka_bootstrap=broker.bootstrap, broker=broker)
-    try:
-        with running_services(own, tmp_path, SHUTDOWN_TIMEOUT_SECONDS="6",
-                              BLOB_STORE_PATH=str(tmp_path / "blobs")) as services:
-            admin = services.admin()
-            configure_flow(admin)  # events in flight for the relay and consumers
-            broker.pause()  # gone without a word: every request to it waits
-            for service in (services.config, services.portal):
-                process = service.process
-                # Past the bound the stop escalates to SIGKILL, and the exit status says so;
-                # uvicorn, done, ends by the signal it caught.
-                service.stop(timeout=12)
-                assert process.returncode == -signal.SIGTERM, (service.name, process.returncode)
-    finally:
-        broker.stop()
+def test_sigterm_stops_a_service_within_its_bound_with_the_broker_unanswering(own_broker,
+                                                                              tmp_path):
+    with running_services(own_broker, tmp_path, SHUTDOWN_TIMEOUT_SECONDS="6",
+                          BLOB_STORE_PATH=str(tmp_path / "blobs")) as services:
+        admin = services.admin()
+        configure_flow(admin)  # events in flight for the relay and consumers
+        own_broker.broker.pause()  # gone without a word: every request to it waits
+        for service in (services.config, services.portal):
+            process = service.process
+            # Past the bound the stop escalates to SIGKILL, and the exit status says so;
+            # uvicorn, done, ends by the signal it caught.
+            service.stop(timeout=12)
+            assert process.returncode == -signal.SIGTERM, (service.name, process.returncode)

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from uuid import uuid4
 
@@ -18,6 +18,7 @@ from portalflow_contracts.envelope import Envelope, from_kafka
 from portalflow_contracts.topics import PARTITIONS
 from portalflow_eventing.kafka import ensure_topics
 
+from .broker import EmbeddedBroker
 from .processes import free_port, run_sync
 from .services import CONFIG_SERVICE, PORTAL_SERVICE, ServiceProcess, service_env
 from .stack import Stack, start_stack
@@ -30,6 +31,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         # Before anything publishes: a broker may auto-create a topic with another count.
         run_sync(lambda: ensure_topics(running.kafka_bootstrap, PARTITIONS))
         yield running
+
+
+@pytest.fixture
+def own_broker(stack: Stack, tmp_path: Path) -> Iterator[Stack]:
+    """The session's PostgreSQL with a broker of this test's own, to restart, pause or lose."""
+    if stack.postgres is None:
+        pytest.skip("needs the embedded servers: a broker of its own")
+    broker = EmbeddedBroker(tmp_path, port=free_port())
+    broker.start()
+    try:
+        yield replace(stack, kafka_bootstrap=broker.bootstrap, broker=broker)
+    finally:
+        broker.stop()
 
 
 @pytest.fixture
@@ -72,14 +86,18 @@ def services(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """config-service and portal-service as real processes on fresh databases."""
     blobs = tmp_path_factory.mktemp("blobs")
     with running_services(stack, tmp_path_factory.mktemp("service-logs"),
-                          BLOB_STORE_PATH=str(blobs)) as running:
+                          BLOB_STORE_PATH=str(blobs), CONSUMER_GROUP_SUFFIX="") as running:
         yield running
 
 
 @contextmanager
 def running_services(stack: Stack, logs: Path, **settings: str) -> Iterator[Services]:
-    """Both services on fresh databases of their own, with extra settings, until the block ends."""
+    """Both services on fresh databases of their own, with extra settings, until the block ends.
+
+    Their consumer groups are their own too (unless `CONSUMER_GROUP_SUFFIX` says otherwise): in
+    another running pair's groups they would take its partitions, and miss their own events."""
     suffix = uuid4().hex[:8]
+    settings.setdefault("CONSUMER_GROUP_SUFFIX", f".{suffix}")
     running = Services(stack, *(
         ServiceProcess(name, free_port(), service_env(
             stack.database_url_for(f"{name.replace('-', '_')}_{suffix}"),
