@@ -135,10 +135,10 @@ async def on_customer_action_rejected(conn: asyncpg.Connection, envelope: Envelo
     if refused and refused["type"] == CustomerAcceptedOffer.type:
         await conn.execute(  # the offers it showed as decided are open again
             "UPDATE portal_opportunities SET offers = (SELECT jsonb_object_agg(e.key, CASE"
-            " WHEN (e.value ->> 'pending')::bigint = $2 THEN (e.value - 'pending')"
+            " WHEN (e.value -> 'pending') = 'true' THEN (e.value - 'pending')"
             " || jsonb_build_object('status', 'open') ELSE e.value END)"
             " FROM jsonb_each(offers) e) WHERE opportunity_id = $1 AND offers <> '{}'::jsonb",
-            event.opportunity_id, refused["position"])
+            event.opportunity_id)
         return
     field_id = refused and json.loads(refused["data"]).get("field_id")
     if field_id:

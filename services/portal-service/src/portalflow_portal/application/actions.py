@@ -201,19 +201,18 @@ async def submit_drawing(customer: Customer, roof: object) -> dict:
 
 async def accept_offer(customer: Customer, offer_id: str) -> dict:
     """Accept an open offer; the opportunity moves on once config-service applies it."""
-    async def decide(_: asyncpg.Connection, situation: Situation) -> Outcome:
+    async def decide(conn: asyncpg.Connection, situation: Situation) -> Outcome:
         actions.offer_to_accept(situation, offer_id)
-
-        async def record(conn: asyncpg.Connection, position: int) -> None:
-            # Seen at once, as config-service will decide it: this one accepted, the other
-            # open ones declined; a refusal of the customer event puts them back.
-            await action_store.merge_offers(conn, customer.opportunity_id, {
-                other: {"status": "accepted" if other == offer_id else "rejected",
-                        "pending": position}
-                for other, offer in situation.opportunity["offers"].items()
-                if other == offer_id or offer["status"] == "open"})
-        return Outcome(events.CustomerAcceptedOffer(**_about(situation), offer_id=offer_id),
-                       record)
+        # Seen at once, as config-service will decide it: this one accepted, the other open
+        # ones declined, until its echo confirms them or a refusal opens them again. Written
+        # before the append, so the append lock is not held for it; one acceptance at most is
+        # pending, since every offer is decided meanwhile.
+        await action_store.merge_offers(conn, customer.opportunity_id, {
+            other: {"status": "accepted" if other == offer_id else "rejected", "pending": True}
+            for other, offer in situation.opportunity["offers"].items()
+            if other == offer_id or offer["status"] == "open"})
+        await live.notify(conn, customer.opportunity_id)  # the customer's other tabs
+        return Outcome(events.CustomerAcceptedOffer(**_about(situation), offer_id=offer_id))
     return await _act(customer, decide)
 
 
