@@ -63,6 +63,17 @@ def _offer_view(url: str, token: str, locale: str) -> dict:
     return view
 
 
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop a `make run` still running (a test that failed early) the way a user would."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(STOP_DEADLINE)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def _embedded_env() -> tuple[dict[str, str], int, int]:
     """`make run`'s environment with ports of its own and no servers given: the embedded ones."""
     config_port, portal_port = free_port(), free_port()
@@ -115,13 +126,7 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         _, alive = psutil.wait_procs(children, timeout=5)
         assert not alive, f"left behind: {[c.cmdline() for c in alive]}"
     finally:
-        if proc.poll() is None:  # the test failed early: stop it the way a user would
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(STOP_DEADLINE)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        _stop(proc)
 
 
 def _start_run(cwd: Path, env: dict[str, str], log_name: str,
@@ -184,10 +189,4 @@ def test_make_run_keeps_its_data_and_its_services_end_with_it(tmp_path: Path) ->
         _, alive = psutil.wait_procs(children, timeout=15)
         assert not alive, f"left behind: {[c.cmdline() for c in alive]}"
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(STOP_DEADLINE)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        _stop(proc)

@@ -6,7 +6,6 @@ from uuid import uuid4
 import pytest
 
 from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES, PARTITIONS
-from portalflow_devstack.broker import EmbeddedBroker
 from portalflow_devstack.testing import read_back
 from portalflow_eventing import kafka, store
 from portalflow_eventing.relay import Relay
@@ -15,11 +14,8 @@ from portalflow_eventing.topic_keeper import TopicKeeper
 
 
 @pytest.fixture
-def own_broker(stack, tmp_path):
-    if stack.postgres is None:
-        pytest.skip("needs the embedded broker: one of this test's own")
-    with EmbeddedBroker(tmp_path) as broker:
-        yield broker.bootstrap
+def bootstrap(own_broker) -> str:
+    return own_broker.kafka_bootstrap
 
 
 async def counts(bootstrap: str) -> dict[str, int]:
@@ -33,10 +29,10 @@ async def counts(bootstrap: str) -> dict[str, int]:
 
 
 async def test_an_auto_created_topic_of_ours_is_recreated_and_refilled(
-        pool, database, own_broker, offer_issued):
+        pool, database, bootstrap, offer_issued):
     # As a client's metadata request would have auto-created them: the broker's default count.
-    await kafka.ensure_topics(own_broker, {OPPORTUNITIES: 4, FLOW_DEFINITIONS: 2})
-    producer = kafka.producer(own_broker)
+    await kafka.ensure_topics(bootstrap, {OPPORTUNITIES: 4, FLOW_DEFINITIONS: 2})
+    producer = kafka.producer(bootstrap)
     await producer.start()
     try:
         relay = Relay(pool, producer, "test-relay")
@@ -46,18 +42,18 @@ async def test_an_auto_created_topic_of_ours_is_recreated_and_refilled(
                                expected_version=None)
         assert await relay.publish_pending() == 3
         keeper = TopicKeeper(EventingSettings(database_url=database,
-                                              kafka_bootstrap_servers=own_broker),
+                                              kafka_bootstrap_servers=bootstrap),
                              pool, relay, PARTITIONS, dead_letters=set())
 
         await keeper.check()
 
         assert keeper.problem is None
         # Ours (the relay published there) recreated; another service's left to that service.
-        assert await counts(own_broker) == {**PARTITIONS, FLOW_DEFINITIONS: 2}
+        assert await counts(bootstrap) == {**PARTITIONS, FLOW_DEFINITIONS: 2}
         assert relay.checkpoint is None  # starts over: its store again, from the first event
         while await relay.publish_pending():
             pass
     finally:
         await producer.stop()
-    found = await read_back(own_broker, OPPORTUNITIES, {stream}, 3, timeout=15)
+    found = await read_back(bootstrap, OPPORTUNITIES, {stream}, 3, timeout=15)
     assert [e.data["offer_id"] for e in found] == ["offer-1", "offer-2", "offer-3"]

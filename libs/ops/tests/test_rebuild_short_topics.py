@@ -7,7 +7,6 @@ import asyncpg
 import pytest
 
 from portalflow_contracts.topics import PARTITIONS
-from portalflow_devstack.broker import EmbeddedBroker
 from portalflow_eventing import kafka
 from portalflow_eventing.migrations import migrate
 from portalflow_ops import cli, rebuild
@@ -16,12 +15,9 @@ from portalflow_portal.config import MIGRATIONS
 
 
 @pytest.fixture
-def empty_broker(stack, tmp_path):
-    """A broker of this test's own, with the topics and nothing on them: one that lost its data."""
-    if stack.postgres is None:
-        pytest.skip("needs the embedded broker")
-    with EmbeddedBroker(tmp_path) as broker:
-        yield broker.bootstrap
+def empty_broker(own_broker) -> str:
+    """A broker of this test's own, with nothing on it: one that lost its data."""
+    return own_broker.kafka_bootstrap
 
 
 async def test_a_rebuild_from_topics_that_lost_records_refuses_and_changes_nothing(
