@@ -8,7 +8,6 @@ written, so no relay is ever left with an event the broker would refuse.
 import json
 from uuid import uuid4
 
-import asyncpg
 import pytest
 from flows import ok
 from test_portal_actions import ROOF, configure, open_at, outbox
@@ -18,7 +17,6 @@ from portalflow_contracts.events.opportunity import FieldValueSet
 from portalflow_contracts.topics import CUSTOMER_EVENTS, FLOW_DEFINITIONS
 from portalflow_devstack.testing import eventually, published, read_back, running_services
 from portalflow_eventing import store
-from portalflow_eventing.migrations import migrate
 from portalflow_eventing.store import MAX_EVENT_BYTES, EventTooLargeError
 
 PORTAL = "/v1/portal/opportunities"
@@ -86,14 +84,6 @@ async def test_an_event_over_the_limit_gets_413_and_the_relay_goes_on(services):
     [event] = await read_back(services.stack.kafka_bootstrap, FLOW_DEFINITIONS,
                               {condition_id}, 1, timeout=15)
     assert event.data["condition_id"] == condition_id
-
-
-@pytest.fixture
-async def conn(database):
-    conn = await asyncpg.connect(database)
-    await migrate(conn)
-    yield conn
-    await conn.close()
 
 
 def field_value(size: int) -> Envelope:

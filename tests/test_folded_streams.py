@@ -12,17 +12,8 @@ from portalflow_config.domain.errors import NotFoundError
 from portalflow_contracts.envelope import Envelope
 from portalflow_contracts.events.flow import OpportunityTypeCreated, OpportunityTypeRenamed
 from portalflow_eventing import store
-from portalflow_eventing.migrations import migrate
 
 ORG = "org-folded"
-
-
-@pytest.fixture
-async def conn(database):
-    conn = await asyncpg.connect(database)
-    await migrate(conn)
-    yield conn
-    await conn.close()
 
 
 async def append(conn: asyncpg.Connection, type_id: str, version: int, event) -> None:

@@ -8,7 +8,7 @@ from flows import configure_flow, ok, open_with_access
 from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
 from portalflow_devstack.testing import eventually, until
 from portalflow_eventing.migrations import migrate
-from portalflow_ops import rebuild
+from portalflow_ops import rebuild, rebuild_checks
 from portalflow_portal.adapters.projection import HANDLERS
 from portalflow_portal.bootstrap import READ_MODEL_GROUP
 from portalflow_portal.config import MIGRATIONS
@@ -102,7 +102,7 @@ async def rows_of(database_url: str, org: str) -> dict[str, list[str]]:
     conn = await asyncpg.connect(database_url)
     try:
         found = {}
-        for table in await rebuild.read_model_tables(conn):
+        for table in await rebuild_checks.read_model_tables(conn):
             columns = {r["column_name"] for r in await conn.fetch(
                 "SELECT column_name FROM information_schema.columns"
                 " WHERE table_schema = current_schema() AND table_name = $1", table)}

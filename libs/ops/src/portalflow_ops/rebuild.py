@@ -19,6 +19,7 @@ from portalflow_contracts.envelope import Envelope, MalformedEnvelopeError, from
 from portalflow_contracts.topics import FLOW_DEFINITIONS, OPPORTUNITIES
 from portalflow_eventing.consumer import IdempotentConsumer
 from portalflow_ops import brokers, events
+from portalflow_ops import rebuild_checks as checks
 from portalflow_ops.console import Advance
 from portalflow_ops.errors import SERVER_ERRORS, OpsError
 from portalflow_ops.lag import READ_MODEL_GROUP
@@ -26,10 +27,6 @@ from portalflow_portal.adapters.projection import HANDLERS
 
 SOURCE_TOPICS = (FLOW_DEFINITIONS, OPPORTUNITIES)
 """What the read-model group reads, in the order rebuilt: every org's configuration first."""
-
-READ_MODEL_TABLES = ("flows", "portal_opportunities", "portal_access", "portal_settings")
-"""Projected tables, besides every `catalog_*` one. Never `events` (the outbox),
-`idempotency_keys` or `documents`: those are portal-service's own records, not projections."""
 
 Progress = Callable[[int], AbstractContextManager[Advance]]
 
@@ -40,23 +37,11 @@ Partitions hold disjoint opportunities, and every org's configuration is rebuilt
 (One at a time, the process and PostgreSQL took turns, one core idle.)"""
 
 
-class NotAReadModelError(OpsError):
-    pass
-
-
 class GroupInUseError(OpsError):
     pass
 
 
-class DatabaseInUseError(OpsError):
-    pass
-
-
 class InterruptedRebuildError(OpsError):
-    pass
-
-
-class ShortTopicsError(OpsError):
     pass
 
 
@@ -92,13 +77,13 @@ async def rebuild_read_model(database_url: str, bootstrap_servers: str, *,
     """
     conn = await asyncpg.connect(database_url)
     try:
-        tables = await read_model_tables(conn)
+        tables = await checks.read_model_tables(conn)
         if not force:
-            await _refuse_if_in_use(conn)
+            await checks.refuse_if_in_use(conn)
         async with brokers.connected(bootstrap_servers) as broker:
             partitions = await broker.partitions(SOURCE_TOPICS)
             begin, end = await broker.bounds(partitions)
-            await _refuse_if_short(conn, group, sum(end[tp] - begin[tp] for tp in partitions))
+            await checks.refuse_if_short(conn, group, sum(end[tp] - begin[tp] for tp in partitions))
             # First move the group back to the beginning: Kafka refuses while portal-service is
             # still in the group, before anything is deleted; and if this rebuild stops half way,
             # a restarted portal-service replays everything, harmlessly, instead of skipping.
@@ -123,46 +108,6 @@ async def rebuild_read_model(database_url: str, bootstrap_servers: str, *,
         return report
     finally:
         await conn.close()
-
-
-async def read_model_tables(conn: asyncpg.Connection) -> list[str]:
-    """The read-model tables of the database; fails unless it is portal-service's, migrated."""
-    found = [r["table_name"] for r in await conn.fetch(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-        " AND (table_name = ANY($1::text[]) OR table_name LIKE 'catalog\\_%')"
-        " ORDER BY table_name", list(READ_MODEL_TABLES))]
-    if missing := set(READ_MODEL_TABLES) - set(found):
-        raise NotAReadModelError(
-            f"the database has no {', '.join(sorted(missing))} table: give portal-service's"
-            " database, migrated (`portalflow-portal migrate`)")
-    return found
-
-
-async def _refuse_if_in_use(conn: asyncpg.Connection) -> None:
-    others = await conn.fetch(
-        "SELECT coalesce(nullif(application_name, ''), 'unnamed') AS name, client_addr, pid"
-        " FROM pg_stat_activity WHERE datname = current_database()"
-        " AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
-    if others:
-        sessions = ", ".join(f"{r['name']} (pid {r['pid']}, {r['client_addr'] or 'local'})"
-                             for r in others)
-        raise DatabaseInUseError(
-            f"{len(others)} other session(s) use the database: {sessions}. Stop portal-service"
-            " (every replica) first; --force rebuilds anyway")
-
-
-async def _refuse_if_short(conn: asyncpg.Connection, group: str, records: int) -> None:
-    """Refuse, before anything is emptied, a rebuild from topics that hold fewer records than
-    the read model has applied: the broker lost data, and the rebuild would lose it too."""
-    applied = await conn.fetchval(
-        "SELECT count(*) FROM processed_events WHERE consumer_group = $1", group)
-    if records < applied:
-        raise ShortTopicsError(
-            f"the topics hold {records} records but the read model has applied {applied}"
-            f" events (group {group!r}): the broker has lost data, and a rebuild now would"
-            " lose it from the read model too. Nothing was changed. Publish config-service's"
-            " store again first (`portalflow-config republish`; its running relay starts"
-            " over), wait until `portalflow-ops lag` shows the topics refilled, then rebuild")
 
 
 async def _reset(bootstrap_servers: str, group: str, offsets: brokers.Offsets) -> None:
